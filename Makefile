@@ -1,0 +1,28 @@
+# Anthology: `make build` builds the sample anthology into build/, `make test` runs the suite.
+# Both set up what is missing first: system packages (scripts/setup-system.sh) and .venv.
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+BENCH  ?= small
+
+.PHONY: all setup build test bench fuzz clean
+
+all: build
+
+$(STAMP): pyproject.toml scripts/setup-system.sh
+	bash scripts/setup-system.sh
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+setup: $(STAMP)
+
+build: setup
+	$(VENV)/bin/anthology build manuscript --out build
+
+test: setup
+	$(PY) -m pytest
+
+clean:
+	rm -rf build

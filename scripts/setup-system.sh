@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Install the system packages Anthology needs (Debian), or say exactly how to.
+# WeasyPrint needs Pango and HarfBuzz; the book face is EB Garamond (DejaVu as fallback);
+# EPUBCheck needs Java; the tests inspect PDFs with poppler-utils and qpdf.
+set -euo pipefail
+
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-ebgaramond fonts-dejavu-core
+          poppler-utils qpdf icc-profiles-free)
+command -v java >/dev/null 2>&1 || packages+=(default-jre-headless)
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
+  echo "Anthology needs Python 3.11 or newer; this python3 is $(python3 --version 2>&1)." >&2; exit 1; }
+python3 -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3-venv)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "Installing system packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "Missing system packages: ${missing[*]}" >&2
+  echo "Install them with:  sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi

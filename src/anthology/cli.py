@@ -1,0 +1,80 @@
+"""The `anthology` command line: Click only; each command calls a plain function in `commands`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from . import __version__
+from .commands.build import FORMATS, build as run_build
+from .commands.check import check as run_check
+from .errors import AnthologyError, Diagnostics, ExitCode
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+MANUSCRIPT = click.argument("manuscript", type=click.Path(path_type=Path), default=Path("manuscript"), required=False)
+
+
+def report(diags: Diagnostics) -> None:
+    for d in sorted(diags, key=lambda d: (d.path, d.line, d.col)):
+        style = "red" if d.level == "error" else "yellow"
+        err.print(f"[{style}]{d.format()}[/{style}]", soft_wrap=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="anthology")
+def main() -> None:
+    """Anthology turns a folder of essays into a book: a print-ready PDF and an EPUB 3.
+
+    Exit status: 0 on success, 2 when the manuscript has errors (each reported as
+    file:line: message), 3 when an output could not be written or failed its own check.
+    """
+
+
+@main.command()
+@MANUSCRIPT
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("build"),
+              show_default=True, help="Folder for the editions.")
+@click.option("--format", "fmt", type=click.Choice(["all", *FORMATS]), default="all", show_default=True,
+              help="Which edition to build.")
+@click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
+def build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool) -> None:
+    """Build MANUSCRIPT (default: ./manuscript) into OUT as <slug>.pdf and <slug>.epub."""
+    formats = FORMATS if fmt == "all" else (fmt,)
+    progress = None if quiet else (lambda message: err.print(f"[dim]{message}…[/dim]"))
+    try:
+        result = run_build(manuscript, out_dir, formats, progress)
+    except AnthologyError as exc:
+        report(exc.diagnostics)
+        err.print(f"[red]error:[/red] {exc}" + (" — nothing was written" if exc.diagnostics.errors else ""))
+        sys.exit(int(exc.exit_code))
+    if not quiet:
+        report(result.diagnostics)
+        for kind, path in result.outputs.items():
+            out.print(f"wrote {path}", soft_wrap=True)
+        warnings = len(result.diagnostics.warnings)
+        out.print(f"{len(result.book.pieces)} pieces, {result.words:,} words"
+                  + (f", {result.pages} pages" if result.pages else "")
+                  + f", {warnings} warning{'s' if warnings != 1 else ''}, {result.seconds:.1f} s")
+
+
+@main.command()
+@MANUSCRIPT
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def check(manuscript: Path, strict: bool, fmt: str) -> None:
+    """Check MANUSCRIPT without writing anything; print each problem as file:line: level: message."""
+    diags = run_check(manuscript)
+    if fmt == "json":
+        out.print_json(json.dumps([d.__dict__ for d in diags]))
+    else:
+        report(diags)
+    failed = bool(diags.errors) or (strict and bool(diags.warnings))
+    if fmt == "text":
+        out.print(f"{len(diags.errors)} errors, {len(diags.warnings)} warnings")
+    sys.exit(int(ExitCode.BAD_MANUSCRIPT if failed else ExitCode.OK))

@@ -1,0 +1,139 @@
+"""The schema of `anthology.yml` and of each piece's front matter.
+
+Validation collects every problem at once, each with the line of the offending key, so a
+misspelt key or a missing title is reported in the editor's terms, not as a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import Diagnostics
+from .readers.yamlsource import YamlDocument
+
+BCP47 = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Isbn(Strict):
+    """ISBNs of the editions; each edition carries its own."""
+
+    print: str | None = None
+    ebook: str | None = None
+
+
+class EpubOptions(Strict):
+    """Options of the EPUB edition."""
+
+    cover: str | None = Field(None, description="path of a cover image, relative to the manuscript")
+    embed_fonts: bool = Field(False, description="embed the book typeface, subset to the glyphs used")
+
+
+class PrintEdition(Strict):
+    """Options of a print edition (trim, bleed, marks and the PDF standard)."""
+
+    trim: str = "6x9in"
+    bleed: str | None = None
+    marks: bool | None = None
+    profile: Literal["kdp", "ingramspark", "offset", "none"] = "none"
+    paper: Literal["white", "cream"] = "white"
+    pdf_standard: Literal["pdf/x-4", "pdf/x-1a", "none"] = "pdf/x-4"
+    page_multiple: int | None = None
+
+
+class Config(Strict):
+    """`anthology.yml`: the book's metadata and the order of its contents."""
+
+    title: str
+    language: str
+    subtitle: str | None = None
+    series: str | None = None
+    editors: list[str] = []
+    publisher: str | None = None
+    date: str | None = None
+    rights: str | None = None
+    description: str | None = None
+    identifier: str | None = None
+    edition: str | None = Field(None, description="edition line of the copyright page")
+    isbn: Isbn = Isbn()
+    subjects: list[str] = []
+    contents: list[Any]
+    editions: dict[str, PrintEdition] = {}
+    epub: EpubOptions = EpubOptions()
+
+    @field_validator("language")
+    @classmethod
+    def _bcp47(cls, value: str) -> str:
+        if not BCP47.match(value):
+            raise ValueError(f"'{value}' is not a BCP 47 language tag (such as en, en-GB, de)")
+        return value
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date(cls, value: Any) -> Any:
+        return str(value) if value is not None else None
+
+
+class EpigraphSpec(Strict):
+    text: str
+    author: str | None = None
+    work: str | None = None
+
+
+class FrontMatter(BaseModel):
+    """A piece's YAML front matter. Unknown keys are reported as warnings by the loader."""
+
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
+
+    title: str
+    subtitle: str | None = None
+    author: str | list[str] | None = None
+    date: str | None = None
+    series: str | None = None
+    source: str | None = None
+    epigraphs: list[EpigraphSpec] = []
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date(cls, value: Any) -> Any:
+        return str(value) if value is not None else None
+
+    @property
+    def authors(self) -> tuple[str, ...]:
+        if self.author is None:
+            return ()
+        return (self.author,) if isinstance(self.author, str) else tuple(self.author)
+
+
+def _message(error: dict[str, Any]) -> str:
+    loc = [str(x) for x in error["loc"]]
+    key = ".".join(loc)
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"unknown key '{loc[-1]}'"
+    if kind == "missing":
+        return f"missing required key '{key}'"
+    msg = error["msg"].removeprefix("Value error, ")
+    return f"{key}: {msg}"
+
+
+def validate(model: type[BaseModel], doc: YamlDocument, diags: Diagnostics) -> BaseModel | None:
+    """Validate YAML data against a model; every failure becomes a diagnostic with its line."""
+    data = doc.data
+    if not isinstance(data, dict):
+        diags.error(doc.path, doc.line(()), "expected a mapping of keys to values")
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            line = doc.line(loc[:-1] if error["type"] == "missing" else loc)
+            diags.error(doc.path, line, _message(error))
+        return None

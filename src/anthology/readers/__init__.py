@@ -1,0 +1,1 @@
+"""Readers turn manuscript files into model objects, reporting every problem with its line."""

@@ -1,0 +1,355 @@
+"""Turn a piece's HTML into semantic XHTML blocks, and find its quotations, notes and figures.
+
+This is where Markdown conventions become book structure: leading block quotes become
+epigraphs, a closing "— Author, *Work*" line becomes an attribution, a lone image becomes a
+figure with caption and credit, `* * *` a section break, footnotes EPUB notes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from urllib.parse import unquote, urlsplit
+
+from lxml import etree, html as lhtml
+
+from ..errors import Diagnostics
+from ..fetcher import RefusedResource, Sandbox
+from ..model import Block, Figure, Heading, Location, Note, Quotation
+
+DASHES = ("—", "–", "―", "--")
+CREDIT = re.compile(r"\s*(?:/\s*)?((?:Image|Photo|Photograph|Illustration|Credit|Source)\s*:\s*.+)$", re.S)
+EPUB_TYPE = "data-epub-type"  # written as epub:type when serialised (see to_xhtml)
+
+
+@dataclass
+class Body:
+    blocks: list[Block] = field(default_factory=list)
+    epigraphs: list[Block] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    quotations: list[Quotation] = field(default_factory=list)
+    headings: list[Heading] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    words: int = 0
+
+
+def to_xhtml(el: etree._Element) -> str:
+    """Serialise an element as XHTML, with its `epub:type` attributes spelt out."""
+    out = etree.tostring(el, method="xml", encoding="unicode", with_tail=False)
+    return out.replace(f' {EPUB_TYPE}="', ' epub:type="')
+
+
+def text_of(el: etree._Element) -> str:
+    return re.sub(r"\s+", " ", "".join(el.itertext())).strip()
+
+
+def slugify(text: str) -> str:
+    slug = re.sub(r"[^\w]+", "-", text.lower(), flags=re.UNICODE).strip("-")
+    return slug or "section"
+
+
+def remove_keeping_tail(el: etree._Element) -> None:
+    parent, prev = el.getparent(), el.getprevious()
+    if prev is not None:
+        prev.tail = (prev.tail or "") + (el.tail or "")
+    else:
+        parent.text = (parent.text or "") + (el.tail or "")
+    parent.remove(el)
+
+
+def is_attribution(p: etree._Element) -> bool:
+    return p.tag == "p" and (p.text or "").lstrip().startswith(DASHES)
+
+
+def split_quotations(bq: etree._Element) -> list[etree._Element]:
+    """Split a block quote after every attribution paragraph that is not its last child."""
+    groups: list[list[etree._Element]] = [[]]
+    children = [c for c in bq if isinstance(c.tag, str)]
+    for i, child in enumerate(children):
+        groups[-1].append(child)
+        if is_attribution(child) and i < len(children) - 1 and len(groups[-1]) > 1:
+            groups.append([])
+    if len(groups) == 1:
+        return [bq]
+    out = []
+    for group in groups:
+        new = etree.Element("blockquote")
+        new.extend(group)
+        out.append(new)
+    return out
+
+
+class SourceLines:
+    """Finds the line of a passage in the Markdown source, for diagnostics."""
+
+    def __init__(self, text: str, first_line: int):
+        self.lines = text.split("\n")
+        self.first_line = first_line
+
+    def find(self, snippet: str, prefix: str = "") -> int:
+        words = re.findall(r"\w+", snippet)[:6]
+        if not words:
+            return self.first_line
+        pattern = re.compile(r"\W+".join(re.escape(w) for w in words[:3]))
+        for i, line in enumerate(self.lines):
+            if line.lstrip().startswith(prefix) and pattern.search(line):
+                return self.first_line + i
+        return self.first_line
+
+
+class BodyBuilder:
+    """Builds one piece's `Body`; ids are prefixed with the piece id so they stay unique book-wide."""
+
+    def __init__(self, piece_id: str, path: Path, root: Path, source: SourceLines, diags: Diagnostics):
+        self.pid = piece_id
+        self.path = path
+        self.root = root
+        self.source = source
+        self.diags = diags
+        self.body = Body()
+        self.counter = 0
+
+    def next_id(self, kind: str) -> str:
+        self.counter += 1
+        return f"{self.pid}-{kind}{self.counter}"
+
+    # --- quotations -------------------------------------------------------------------------
+    def attribution(self, bq: etree._Element) -> tuple[str | None, str | None, str | None, etree._Element | None]:
+        """Split a closing "— Author, *Work*, locator" paragraph into its parts."""
+        paras = [c for c in bq if c.tag == "p"]
+        if len(paras) < 2:
+            return None, None, None, None
+        last = paras[-1]
+        if not is_attribution(last) or bq[-1] is not last:
+            return None, None, None, None
+        head = (last.text or "").lstrip()
+        dash = next(d for d in DASHES if head.startswith(d))
+        last.text = head[len(dash):].lstrip()
+        cite = next((c for c in last if c.tag in ("em", "cite", "i")), None)
+        if cite is not None:
+            author = (last.text or "").strip().rstrip(",").strip() or None
+            work = text_of(cite) or None
+            locator = (cite.tail or "").strip().lstrip(",").strip() or None
+            for extra in cite.itersiblings():
+                locator = ((locator or "") + " " + text_of(extra) + (extra.tail or "")).strip() or locator
+        else:
+            whole = text_of(last)
+            author, _, rest = whole.partition(",")
+            author = author.strip() or None
+            work = rest.strip() or None
+            locator = None
+        return author, work, locator, last
+
+    def quotation(self, bq: etree._Element, kind: str, line: int = 0, given: etree._Element | None = None) -> Block:
+        """A block quote as a quotation; `given` is a `::: {.quote author=… work=…}` wrapper
+        whose attribution the text already states, so it is recorded but not printed again."""
+        author, work, locator, attribution = self.attribution(bq)
+        if given is not None and attribution is None:
+            author, work, locator = given.get("data-author"), given.get("data-work"), given.get("data-locator")
+        anchor = self.next_id("q")
+        if attribution is not None:
+            bq.remove(attribution)
+        text = " ".join(text_of(p) for p in bq)
+        line = line or self.source.find(text, ">")
+        if attribution is not None:
+            footer = etree.SubElement(bq, "footer")
+            span = etree.SubElement(footer, "span", {"class": "attribution"})
+            span.text = "— "
+            if author:
+                a = etree.SubElement(span, "span", {"class": "author"})
+                a.text = author
+            if work:
+                if author:
+                    (a.tail) = ", "
+                c = etree.SubElement(span, "cite")
+                c.text = work
+                if locator:
+                    c.tail = ", " + locator
+        bq.set("id", anchor)
+        classes = ["quotation"] + (["attributed"] if author or work else [])
+        if kind == "epigraph":
+            classes.append("epigraph")
+            bq.set(EPUB_TYPE, "epigraph")
+            bq.set("role", "doc-epigraph")
+        bq.set("class", " ".join(classes))
+        self.body.quotations.append(
+            Quotation(kind, text, author, work, Location(self.path, line), self.pid, anchor, locator)
+        )
+        return Block("epigraph" if kind == "epigraph" else "quotation", to_xhtml(bq), text)
+
+    # --- figures ----------------------------------------------------------------------------
+    def figure(self, p: etree._Element, img: etree._Element) -> Block:
+        alt = img.get("alt", "")
+        match = CREDIT.search(alt)
+        caption = alt[: match.start()].strip() if match else alt.strip()
+        credit = match.group(1).strip() if match else None
+        description = img.get("title") or caption
+        img.attrib.pop("title", None)
+        anchor = self.next_id("fig")
+        line = self.source.find(alt or img.get("src", ""), "!")
+        src = img.get("src", "")
+        fig = etree.Element("figure", {"id": anchor, "class": "figure"})
+        img.tail = None
+        img.set("alt", description or "")
+        fig.append(img)
+        if caption or credit:
+            cap = etree.SubElement(fig, "figcaption")
+            cap.text = caption
+            if credit:
+                cr = etree.SubElement(cap, "span", {"class": "credit"})
+                cr.text = credit
+        self.body.figures.append(Figure(src, description, caption, credit, anchor, Location(self.path, line)))
+        if credit:
+            self.body.quotations.append(
+                Quotation("caption", caption, None, None, Location(self.path, line), self.pid, anchor, None)
+            )
+        return Block("figure", to_xhtml(fig), caption)
+
+    def asset(self, src: str, line: int) -> str:
+        """Resolve an image path against the piece's folder to a manuscript-relative path.
+
+        What the sandbox would refuse (other schemes, paths leaving the manuscript, missing
+        files) is reported here, at its line, and the image is left out of the editions.
+        """
+        parts = urlsplit(src)
+        if parts.scheme or parts.netloc or src.startswith("/"):
+            self.diags.warning(self.path, line, f"image '{src}' is left out: it is not in the manuscript: copy it into the manuscript folder and use a relative path")
+            return ""
+        target = (self.path.parent / unquote(parts.path))
+        try:
+            real = Sandbox([self.root]).check(target)
+        except RefusedResource as exc:
+            self.diags.warning(self.path, line, f"image left out: {exc}")
+            return ""
+        return real.relative_to(Path(os.path.realpath(self.root))).as_posix()
+
+    # --- footnotes --------------------------------------------------------------------------
+    def footnotes(self, root: etree._Element) -> None:
+        """Renumber Python-Markdown's footnotes as EPUB notes with ids unique in the book."""
+        container = root.find(".//div[@class='footnote']")
+        if container is None:
+            return
+        container.getparent().remove(container)
+        numbers: dict[str, int] = {}
+        for li in container.iter("li"):
+            old = li.get("id", "")
+            number = len(numbers) + 1
+            numbers[old] = number
+            for back in li.xpath(".//a[contains(@class, 'footnote-backref')]"):
+                parent = back.getparent()
+                prev = back.getprevious()
+                if prev is not None:
+                    prev.tail = (prev.tail or "").rstrip("\xa0 ") + (back.tail or "")
+                else:
+                    parent.text = (parent.text or "").rstrip("\xa0 ") + (back.tail or "")
+                parent.remove(back)
+            inner = "".join(to_xhtml(child) + (child.tail or "") for child in li if child.tag is not etree.Comment)
+            self.body.notes.append(Note(number, f"{self.pid}-fn{number}", f"{self.pid}-fnref{number}", inner))
+        seen: set[str] = set()
+        for sup in root.xpath(".//sup[a[contains(@class, 'footnote-ref')]]"):
+            a = sup[0]
+            number = numbers.get(a.get("href", "").lstrip("#"))
+            if number is None:
+                continue
+            ref = etree.Element("a", {
+                "class": "noteref", EPUB_TYPE: "noteref", "role": "doc-noteref",
+                "href": f"#{self.pid}-fn{number}",
+            })
+            ref_id = f"{self.pid}-fnref{number}"
+            if ref_id in seen:
+                ref_id = self.next_id(f"fnref{number}-")
+            seen.add(ref_id)
+            ref.set("id", ref_id)
+            ref.text = str(number)
+            ref.tail = sup.tail
+            sup.getparent().replace(sup, ref)
+
+    # --- the whole body ---------------------------------------------------------------------
+    def build(self, html: str) -> Body:
+        root = lhtml.fragment_fromstring(html or "<p></p>", create_parent="div")
+        self.footnotes(root)
+        self._shift_headings(root)
+        for img in list(root.iter("img")):
+            src = self.asset(img.get("src", ""), self.source.find(img.get("alt") or img.get("src", ""), "!"))
+            if src:
+                img.set("src", src)
+            else:
+                remove_keeping_tail(img)
+        leading = True
+        for el in list(root):
+            if not isinstance(el.tag, str):
+                continue
+            for block in self.blocks(el, leading):
+                if block.kind == "epigraph":
+                    self.body.epigraphs.append(block)
+                else:
+                    leading = False
+                    self.body.blocks.append(block)
+        self.body.words = sum(len(re.findall(r"\w+", b.text)) for b in self.body.blocks)
+        return self.body
+
+    def _shift_headings(self, root: etree._Element) -> None:
+        """The piece title is the only h1: body headings start at h2."""
+        if root.find(".//h1") is None:
+            return
+        for h in root.xpath(".//h1|.//h2|.//h3|.//h4|.//h5"):
+            h.tag = f"h{int(h.tag[1]) + 1}"
+
+    def blocks(self, el: etree._Element, leading: bool) -> list[Block]:
+        """Python-Markdown merges block quotes separated only by a blank line; an attribution
+        line closes a quotation, so split there first."""
+        if el.tag == "blockquote":
+            return [self.quotation(bq, "epigraph" if leading else "blockquote") for bq in split_quotations(el)]
+        block = self.block(el, leading)
+        return [block] if block else []
+
+    def block(self, el: etree._Element, leading: bool) -> Block | None:
+        tag = el.tag
+        text = text_of(el)
+        if tag == "p":
+            imgs = el.findall("img")
+            if len(imgs) == 1 and len(el) == 1 and not (el.text or "").strip() and not (imgs[0].tail or "").strip():
+                return self.figure(el, imgs[0])
+            if not text and len(el) == 0:
+                return None
+            return Block("paragraph", to_xhtml(el), text)
+        if tag in ("h2", "h3", "h4", "h5", "h6"):
+            hid = f"{self.pid}-{slugify(text)}"
+            if any(h.id == hid for h in self.body.headings):
+                hid = self.next_id("h")
+            el.set("id", hid)
+            self.body.headings.append(Heading(int(tag[1]), hid, text))
+            return Block("heading", to_xhtml(el), text)
+        if tag == "hr":
+            el.set("class", "break")
+            return Block("break", to_xhtml(el), "")
+        if tag == "div":
+            kind = (el.get("class") or "").split()[0] if el.get("class") else "div"
+            if kind == "pullquote":
+                anchor = self.next_id("pq")
+                aside = etree.Element("aside", {
+                    "id": anchor, "class": "pullquote", EPUB_TYPE: "pullquote",
+                    "role": "doc-pullquote", "aria-hidden": "true",
+                })
+                aside.extend(list(el))
+                aside.text = el.text
+                self.body.quotations.append(
+                    Quotation("pullquote", text, None, None, Location(self.path, self.source.find(text)), self.pid, anchor)
+                )
+                return Block("pullquote", to_xhtml(aside), "")
+            if kind == "quote" and el.find("blockquote") is not None:
+                return self.quotation(el.find("blockquote"), "epigraph" if leading else "blockquote", given=el)
+            if kind == "verse":
+                el.set("class", "verse")
+                for p in el.findall("p"):
+                    p.set("class", "stanza")
+                return Block("verse", to_xhtml(el), text)
+            return Block(kind, to_xhtml(el), text)
+        if tag in ("ul", "ol", "dl"):
+            return Block("list", to_xhtml(el), text)
+        if tag == "table":
+            return Block("table", to_xhtml(el), text)
+        return Block("other", to_xhtml(el), text)

@@ -1,0 +1,227 @@
+"""Load a manuscript folder into the model, collecting every problem before giving up."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from html import escape
+from pathlib import Path
+
+from lxml import html as lhtml
+
+from ..config import Config, FrontMatter, validate
+from ..errors import Diagnostics, ManuscriptError
+from ..model import Anthology, BookMeta, Part, Piece
+from .body import BodyBuilder, SourceLines, slugify
+from .markdown import inline_html, normalise, to_html
+from .yamlsource import load_yaml
+
+CONFIG_NAME = "anthology.yml"
+FRONT_MATTER_FENCE = re.compile(r"^---\s*$")
+FRONT_MATTER_END = re.compile(r"^(---|\.\.\.)\s*$")
+
+
+def read_text(path: Path, diags: Diagnostics) -> str | None:
+    """Read a UTF-8 file; a decoding error names the line it happened on."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        diags.error(path, 0, f"cannot read file: {exc.strerror or exc}")
+        return None
+    try:
+        return normalise(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        diags.error(path, line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8")
+        return None
+
+
+def split_front_matter(text: str, path: Path, diags: Diagnostics) -> tuple[str, str, int] | None:
+    """Return (front matter, body, first body line); report a missing or unclosed block."""
+    lines = text.split("\n")
+    if not lines or not FRONT_MATTER_FENCE.match(lines[0]):
+        diags.error(path, 1, "a piece must start with a YAML front matter block ('---', title: …, '---')")
+        return None
+    for i in range(1, len(lines)):
+        if FRONT_MATTER_END.match(lines[i]):
+            return "\n".join(lines[1:i]), "\n".join(lines[i + 1 :]), i + 2
+    diags.error(path, 1, "the front matter block opened here is never closed with '---'")
+    return None
+
+
+def piece_id(path: Path, taken: set[str]) -> str:
+    base = slugify(path.stem)
+    if not base[0].isalpha():
+        base = "p-" + base
+    pid, n = base, 2
+    while pid in taken:
+        pid, n = f"{base}-{n}", n + 1
+    taken.add(pid)
+    return pid
+
+
+def load_piece(path: Path, root: Path, role: str, part_id: str | None, language: str,
+               taken: set[str], diags: Diagnostics) -> Piece | None:
+    text = read_text(path, diags)
+    if text is None:
+        return None
+    split = split_front_matter(text, path, diags)
+    if split is None:
+        return None
+    fm_text, body_text, body_line = split
+    doc = load_yaml(fm_text, path, diags, line_offset=1)
+    if doc is None:
+        return None
+    fm = validate(FrontMatter, doc, diags)
+    if fm is None:
+        return None
+    for key in (fm.model_extra or {}):
+        diags.warning(path, doc.line((key,)), f"unknown front matter key '{key}' is ignored")
+    pid = piece_id(path, taken)
+    builder = BodyBuilder(pid, path, root, SourceLines(body_text, body_line), diags)
+    epigraph_blocks = []
+    for i, epi in enumerate(fm.epigraphs):
+        attribution = ", ".join(filter(None, [escape(epi.author or ""), f"<em>{escape(epi.work)}</em>" if epi.work else ""]))
+        html = f"<blockquote><p>{inline_html(epi.text, language)}</p>"
+        html += f"<p>— {attribution}</p></blockquote>" if attribution else "</blockquote>"
+        bq = lhtml.fragment_fromstring(html)
+        epigraph_blocks.append(builder.quotation(bq, "epigraph", line=doc.line(("epigraphs", i))))
+    body = builder.build(to_html(body_text, language))
+    return Piece(
+        id=pid,
+        slug=pid,
+        source_path=path,
+        title=fm.title,
+        title_html=inline_html(fm.title, language),
+        subtitle=fm.subtitle,
+        authors=fm.authors,
+        date=fm.date,
+        series=fm.series,
+        source=fm.source,
+        role=role,
+        part_id=part_id,
+        epigraphs=tuple(epigraph_blocks + body.epigraphs),
+        blocks=tuple(body.blocks),
+        notes=tuple(body.notes),
+        quotations=tuple(body.quotations),
+        headings=tuple(body.headings),
+        figures=tuple(body.figures),
+        words=body.words,
+    )
+
+
+def _content_path(root: Path, value: object, line: int, config_path: Path, diags: Diagnostics) -> Path | None:
+    if not isinstance(value, str) or not value.strip():
+        diags.error(config_path, line, "a contents entry must be a path to a Markdown file or {part: TITLE, pieces: [paths]}")
+        return None
+    path = (root / value).resolve()
+    if root.resolve() not in path.parents:
+        diags.error(config_path, line, f"'{value}' is outside the manuscript folder")
+        return None
+    if not path.is_file():
+        diags.error(config_path, line, f"'{value}' does not exist")
+        return None
+    return path
+
+
+def book_slug(title: str, limit: int = 48) -> str:
+    """A short file name for the book: its main title (before any colon), cut at a word."""
+    slug = slugify(title.split(":")[0])
+    if len(slug) > limit:
+        slug = slug[:limit].rsplit("-", 1)[0]
+    return slug
+
+
+def load(root: Path) -> tuple[Anthology, Diagnostics]:
+    """Read and validate a manuscript; raise ManuscriptError carrying every error found."""
+    diags = Diagnostics()
+    root = Path(root)
+    config_path = root / CONFIG_NAME
+    if not root.is_dir():
+        diags.error(root, 0, "manuscript folder not found")
+        raise ManuscriptError("manuscript folder not found", diags)
+    if not config_path.is_file():
+        diags.error(config_path, 0, f"missing {CONFIG_NAME}: every manuscript needs one at its root")
+        raise ManuscriptError("missing configuration", diags)
+    text = read_text(config_path, diags)
+    doc = load_yaml(text, config_path, diags) if text is not None else None
+    config = validate(Config, doc, diags) if doc is not None else None
+    if config is None:
+        raise ManuscriptError("invalid configuration", diags)
+    assert isinstance(config, Config)
+
+    taken: set[str] = set()
+    entries: list[Part | Piece] = []
+    seen_paths: dict[Path, int] = {}
+    part_positions = [i for i, item in enumerate(config.contents) if isinstance(item, dict)]
+    first_part = part_positions[0] if part_positions else len(config.contents)
+    last_part = part_positions[-1] if part_positions else -1
+
+    def piece_at(value: object, keypath: tuple, role: str, part_id: str | None) -> Piece | None:
+        line = doc.line(keypath)
+        path = _content_path(root, value, line, config_path, diags)
+        if path is None:
+            return None
+        if path in seen_paths:
+            diags.error(config_path, line, f"'{value}' is listed twice in contents (first at line {seen_paths[path]})")
+            return None
+        seen_paths[path] = line
+        return load_piece(path, root, role, part_id, config.language, taken, diags)
+
+    for i, item in enumerate(config.contents):
+        if isinstance(item, dict):
+            unknown = set(item) - {"part", "pieces"}
+            for key in sorted(unknown):
+                diags.error(config_path, doc.line(("contents", i, key)), f"unknown key '{key}' in a part")
+            title = item.get("part")
+            if not isinstance(title, str) or not title.strip():
+                diags.error(config_path, doc.line(("contents", i)), "a part needs a title: {part: TITLE, pieces: [paths]}")
+                continue
+            pieces_spec = item.get("pieces")
+            if not isinstance(pieces_spec, list) or not pieces_spec:
+                diags.error(config_path, doc.line(("contents", i, "pieces")), f"part '{title}' needs a list of pieces")
+                continue
+            part_id = "part-" + slugify(title)
+            while part_id in taken:
+                part_id += "-2"
+            taken.add(part_id)
+            pieces = [piece_at(v, ("contents", i, "pieces", j), "body", part_id) for j, v in enumerate(pieces_spec)]
+            entries.append(Part(part_id, title.strip(), tuple(p for p in pieces if p)))
+        else:
+            role = "front" if i < first_part else "back" if i > last_part else "body"
+            if not part_positions:
+                role = "body"
+            piece = piece_at(item, ("contents", i), role, None)
+            if piece:
+                entries.append(piece)
+
+    if not config.contents:
+        diags.error(config_path, doc.line(("contents",)), "contents is empty: list at least one piece")
+    if diags.errors:
+        raise ManuscriptError("the manuscript has errors", diags)
+
+    slug = book_slug(config.title)
+    identifier = config.identifier or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'anthology:' + config.title)}"
+    meta = BookMeta(
+        title=config.title,
+        language=config.language,
+        slug=slug,
+        identifier=identifier,
+        subtitle=config.subtitle,
+        series=config.series,
+        editors=tuple(config.editors),
+        publisher=config.publisher,
+        date=config.date,
+        rights=config.rights,
+        description=config.description,
+        edition=config.edition,
+        isbn_print=config.isbn.print,
+        isbn_ebook=config.isbn.ebook,
+        subjects=tuple(config.subjects),
+    )
+    styles_dir = root / "styles"
+    stylesheets = tuple(sorted(styles_dir.glob("*.css"))) if styles_dir.is_dir() else ()
+    book = Anthology(meta=meta, root=root, entries=tuple(entries), stylesheets=stylesheets,
+                     config_path=config_path, settings=config)
+    return book, diags
+

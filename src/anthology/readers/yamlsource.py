@@ -1,0 +1,88 @@
+"""Safe YAML reading that remembers the line of every key.
+
+Aliases are refused outright (an alias bomb can exhaust memory long before a size limit
+would notice) and so are custom tags; every error names its file and line.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import Diagnostics
+
+KeyPath = tuple[Any, ...]
+
+
+@dataclass
+class YamlDocument:
+    """Parsed YAML data plus the line (1-based) where each key path starts."""
+
+    data: Any
+    path: Path
+    lines: dict[KeyPath, int] = field(default_factory=dict)
+    line_offset: int = 0
+
+    def line(self, keypath: KeyPath) -> int:
+        """The line of the nearest key path that was recorded (the document start if none)."""
+        keypath = tuple(keypath)
+        while keypath:
+            if keypath in self.lines:
+                return self.lines[keypath]
+            keypath = keypath[:-1]
+        return self.lines.get((), 1)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def _walk(node: yaml.Node, keypath: KeyPath, lines: dict[KeyPath, int], offset: int) -> Any:
+    lines.setdefault(keypath, node.start_mark.line + 1 + offset)
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.start_mark)
+            lines[keypath + (key,)] = key_node.start_mark.line + 1 + offset
+            out[key] = _walk(value_node, keypath + (key,), lines, offset)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_walk(child, keypath + (i,), lines, offset) for i, child in enumerate(node.value)]
+    return _plain(yaml.SafeLoader("").construct_object(node))
+
+
+def load_yaml(text: str, path: Path, diags: Diagnostics, line_offset: int = 0) -> YamlDocument | None:
+    """Parse one YAML document; on failure add a diagnostic and return None."""
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                line = event.start_mark.line + 1 + line_offset
+                diags.error(path, line, "YAML aliases (*name) are not allowed in a manuscript")
+                return None
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 + line_offset if mark else line_offset + 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context = getattr(exc, "context", None)
+        message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+        diags.error(path, line, message)
+        return None
+    if node is None:
+        return YamlDocument(None, path, {(): line_offset + 1}, line_offset)
+    lines: dict[KeyPath, int] = {}
+    try:
+        data = _walk(node, (), lines, line_offset)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 + line_offset if mark else line_offset + 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        diags.error(path, line, f"invalid YAML: {problem}")
+        return None
+    return YamlDocument(data, path, lines, line_offset)

@@ -1,0 +1,1 @@
+"""Edition writers: each turns the rendered book into one output format."""

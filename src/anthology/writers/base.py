@@ -1,0 +1,41 @@
+"""What every edition writer shares: the theme, links between documents and the build time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from ..model import Anthology
+from .. import theme
+
+
+def build_time() -> dt.datetime:
+    """The build's timestamp: SOURCE_DATE_EPOCH when set, so identical inputs give identical bytes."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+    return dt.datetime.now(tz=dt.timezone.utc).replace(microsecond=0)
+
+
+class Writer:
+    """The contract of an edition: `href()` for links between targets, `write()` for the file."""
+
+    name = ""
+    suffix = ""
+
+    def __init__(self, book: Anthology):
+        self.book = book
+        self.env = theme.environment(book.root)
+
+    def output_path(self, out_dir: Path) -> Path:
+        return Path(out_dir) / f"{self.book.meta.slug}{self.suffix}"
+
+    def href(self, target: str) -> str:
+        raise NotImplementedError
+
+    def render(self, template: str, **context) -> str:
+        return self.env.get_template(template).render(book=self.book, href=self.href, **context)
+
+    def write(self, out_dir: Path) -> Path:
+        raise NotImplementedError

