@@ -31,13 +31,13 @@ class Diagnostic:
     col: int = 0
     code: str = ""
 
-    def format(self, root: Path | None = None) -> str:
+    def format(self) -> str:
+        """`file:line:col: level: message`, the path relative to the working folder when inside it."""
         path = self.path
-        if root is not None:
-            try:
-                path = str(Path(self.path).resolve().relative_to(root.resolve().parent))
-            except ValueError:
-                pass
+        try:
+            path = str(Path(self.path).resolve().relative_to(Path.cwd()))
+        except ValueError:
+            pass
         where = f"{path}:{self.line}" if self.line else path
         if self.col:
             where += f":{self.col}"

@@ -197,7 +197,7 @@ class BodyBuilder:
         fig.append(img)
         if caption or credit:
             cap = etree.SubElement(fig, "figcaption")
-            cap.text = caption
+            cap.text = caption + (" " if caption and credit else "")
             if credit:
                 cr = etree.SubElement(cap, "span", {"class": "credit"})
                 cr.text = credit
@@ -247,7 +247,7 @@ class BodyBuilder:
                     parent.text = (parent.text or "").rstrip("\xa0 ") + (back.tail or "")
                 parent.remove(back)
             inner = "".join(to_xhtml(child) + (child.tail or "") for child in li if child.tag is not etree.Comment)
-            self.body.notes.append(Note(number, f"{self.pid}-fn{number}", f"{self.pid}-fnref{number}", inner))
+            self.body.notes.append(Note(number, f"{self.pid}-fn{number}", f"{self.pid}-fnref{number}", inner.strip()))
         seen: set[str] = set()
         for sup in root.xpath(".//sup[a[contains(@class, 'footnote-ref')]]"):
             a = sup[0]

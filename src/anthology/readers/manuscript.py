@@ -9,7 +9,7 @@ from pathlib import Path
 
 from lxml import html as lhtml
 
-from ..config import Config, FrontMatter, validate
+from ..config import BCP47, Config, FrontMatter, validate
 from ..errors import Diagnostics, ManuscriptError
 from ..model import Anthology, BookMeta, Part, Piece
 from .body import BodyBuilder, SourceLines, slugify
@@ -145,16 +145,19 @@ def load(root: Path) -> tuple[Anthology, Diagnostics]:
         raise ManuscriptError("missing configuration", diags)
     text = read_text(config_path, diags)
     doc = load_yaml(text, config_path, diags) if text is not None else None
-    config = validate(Config, doc, diags) if doc is not None else None
-    if config is None:
+    if doc is None:
         raise ManuscriptError("invalid configuration", diags)
-    assert isinstance(config, Config)
+    config = validate(Config, doc, diags)
+    # With an invalid configuration the pieces are still read, so every problem shows at once.
+    raw = doc.data if isinstance(doc.data, dict) else {}
+    contents = config.contents if config else raw.get("contents") if isinstance(raw.get("contents"), list) else []
+    language = config.language if config else raw.get("language") if BCP47.match(str(raw.get("language", ""))) else "en"
 
     taken: set[str] = set()
     entries: list[Part | Piece] = []
     seen_paths: dict[Path, int] = {}
-    part_positions = [i for i, item in enumerate(config.contents) if isinstance(item, dict)]
-    first_part = part_positions[0] if part_positions else len(config.contents)
+    part_positions = [i for i, item in enumerate(contents) if isinstance(item, dict)]
+    first_part = part_positions[0] if part_positions else len(contents)
     last_part = part_positions[-1] if part_positions else -1
 
     def piece_at(value: object, keypath: tuple, role: str, part_id: str | None) -> Piece | None:
@@ -166,9 +169,9 @@ def load(root: Path) -> tuple[Anthology, Diagnostics]:
             diags.error(config_path, line, f"'{value}' is listed twice in contents (first at line {seen_paths[path]})")
             return None
         seen_paths[path] = line
-        return load_piece(path, root, role, part_id, config.language, taken, diags)
+        return load_piece(path, root, role, part_id, language, taken, diags)
 
-    for i, item in enumerate(config.contents):
+    for i, item in enumerate(contents):
         if isinstance(item, dict):
             unknown = set(item) - {"part", "pieces"}
             for key in sorted(unknown):
@@ -195,9 +198,9 @@ def load(root: Path) -> tuple[Anthology, Diagnostics]:
             if piece:
                 entries.append(piece)
 
-    if not config.contents:
+    if config is not None and not contents:
         diags.error(config_path, doc.line(("contents",)), "contents is empty: list at least one piece")
-    if diags.errors:
+    if diags.errors or config is None:
         raise ManuscriptError("the manuscript has errors", diags)
 
     slug = book_slug(config.title)

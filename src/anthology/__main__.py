@@ -1,0 +1,5 @@
+"""`python -m anthology` runs the CLI."""
+
+from .cli import main
+
+main()
