@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from . import printspec
 from .errors import Diagnostics
 from .readers.yamlsource import YamlDocument
 
@@ -36,15 +37,28 @@ class EpubOptions(Strict):
 
 
 class PrintEdition(Strict):
-    """Options of a print edition (trim, bleed, marks and the PDF standard)."""
+    """Options of a print edition; what is left out comes from the printer profile."""
 
-    trim: str = "6x9in"
-    bleed: str | None = None
-    marks: bool | None = None
+    trim: str = Field("6x9in", description="a named size (5x8in, 5.5x8.5in, 6x9in, A5, royal …) or WxH with a unit")
+    bleed: str | None = Field(None, description="bleed beyond the trim, such as 0.125in or 3mm")
+    marks: bool | None = Field(None, description="crop marks (off for print on demand, on for offset)")
     profile: Literal["kdp", "ingramspark", "offset", "none"] = "none"
     paper: Literal["white", "cream"] = "white"
-    pdf_standard: Literal["pdf/x-4", "pdf/x-1a", "none"] = "pdf/x-4"
-    page_multiple: int | None = None
+    pdf_standard: Literal["pdf/x-4", "pdf/x-1a", "none"] | None = None
+    page_multiple: int | None = Field(None, ge=1, le=64, description="pad the page count to a multiple of this")
+
+    @field_validator("trim")
+    @classmethod
+    def _trim(cls, value: str) -> str:
+        printspec.trim_size(value)
+        return value
+
+    @field_validator("bleed")
+    @classmethod
+    def _bleed(cls, value: str | None) -> str | None:
+        if value is not None:
+            printspec.length(value)
+        return value
 
 
 class Config(Strict):
@@ -64,7 +78,7 @@ class Config(Strict):
     isbn: Isbn = Isbn()
     subjects: list[str] = []
     contents: list[Any]
-    editions: dict[str, PrintEdition] = {}
+    editions: dict[str, PrintEdition] = {"print": PrintEdition()}
     epub: EpubOptions = EpubOptions()
 
     @field_validator("language")
