@@ -27,7 +27,7 @@ def test_build_writes_both_editions(minimal, tmp_path):
     out = tmp_path / "out"
     result = run("build", minimal, "--out", out)
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["a-small-book.epub", "a-small-book.pdf"]
+    assert sorted(p.name for p in out.iterdir()) == ["a-small-book-screen.pdf", "a-small-book.epub", "a-small-book.pdf"]
     assert "1 pieces" in result.output or "1 piece" in result.output
 
 

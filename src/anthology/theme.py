@@ -18,7 +18,7 @@ STYLES_DIR = PACKAGE_DIR / "styles"
 LAYERS = {
     "epub": ["base.css", "epub.css"],
     "print": ["base.css", "print.css"],
-    "screen": ["base.css", "print.css", "screen.css"],
+    "screen": ["base.css", "print.css"],
 }
 
 
@@ -38,5 +38,11 @@ def environment(manuscript: Path | None = None) -> Environment:
 
 
 def stylesheets(edition: str, manuscript_styles: tuple[Path, ...] = ()) -> list[Path]:
-    """The CSS files of an edition: built-in layers, then the manuscript's own."""
-    return [STYLES_DIR / name for name in LAYERS[edition]] + list(manuscript_styles)
+    """The CSS files of an edition: built-in layers, then the manuscript's own.
+
+    A manuscript's `epub.css` or `print.css` applies to that edition only (`print.css` to the
+    screen PDF too); any other file, `base.css` included, to every edition.
+    """
+    layers = LAYERS[edition]
+    own = [p for p in manuscript_styles if p.name not in ("epub.css", "print.css") or p.name in layers]
+    return [STYLES_DIR / name for name in layers] + own

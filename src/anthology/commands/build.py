@@ -10,7 +10,7 @@ from ..errors import Diagnostics, ManuscriptError
 from ..model import Anthology
 from ..readers.manuscript import load
 from ..writers.epub import EpubWriter
-from ..writers.pdf import PdfWriter
+from ..writers.pdf import PdfWriter, ScreenPdfWriter
 
 FORMATS = ("pdf", "epub")
 
@@ -43,12 +43,14 @@ def build(manuscript: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS, p
         raise ManuscriptError("the manuscript has errors", diags)
     out_dir = Path(out_dir)
     if "pdf" in formats:
-        say("laying out the print edition")
-        pdf = PdfWriter(book, diags)
-        document = pdf.layout()
-        result.pages = len(document.pages)
-        say("writing the PDF")
-        result.outputs["pdf"] = pdf.write(out_dir)
+        names = list(book.settings.editions) if book.settings is not None else ["print"]
+        writers = [PdfWriter(book, diags, name) for name in names]
+        writers.append(ScreenPdfWriter(book, diags, writers[0].spec))
+        for writer in writers:
+            say(f"laying out the {writer.edition} edition")
+            writer.layout()
+            result.outputs[f"pdf:{writer.edition}" if writer.edition != "print" else "pdf"] = writer.write(out_dir)
+        result.pages = writers[0].pages
     if "epub" in formats:
         say("writing the EPUB")
         result.outputs["epub"] = EpubWriter(book, diags).write(out_dir)
