@@ -272,6 +272,7 @@ class BodyBuilder:
         root = lhtml.fragment_fromstring(html or "<p></p>", create_parent="div")
         self.footnotes(root)
         self._shift_headings(root)
+        self._mark_lead_ins(root)
         for img in list(root.iter("img")):
             src = self.asset(img.get("src", ""), self.source.find(img.get("alt") or img.get("src", ""), "!"))
             if src:
@@ -290,6 +291,14 @@ class BodyBuilder:
                     self.body.blocks.append(block)
         self.body.words = sum(len(re.findall(r"\w+", b.text)) for b in self.body.blocks)
         return self.body
+
+    @staticmethod
+    def _mark_lead_ins(root: etree._Element) -> None:
+        """A paragraph ending in a colon introduces what follows: keep it on the same page."""
+        for p in root.findall("p"):
+            nxt = p.getnext()
+            if nxt is not None and nxt.tag in ("blockquote", "div", "ul", "ol", "table") and text_of(p).endswith(":"):
+                p.set("class", "lead-in")
 
     def _shift_headings(self, root: etree._Element) -> None:
         """The piece title is the only h1: body headings start at h2."""
