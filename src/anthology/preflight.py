@@ -1,0 +1,553 @@
+"""Preflight: check a finished print PDF the way a print shop's preflight would.
+
+The checks read the file itself, never our intent: the boxes on every page, the page count,
+the fonts, the PDF/X identification and OutputIntent, image resolution and, for PDF/X-1a, the
+absence of transparency and RGB. A print service rejects a file for any of these, usually days
+after upload, so we find them before it does.
+
+Check names (`Finding.check`): file, boxes, pages, fonts, pdfx, output-intent, images,
+transparency, rgb.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, Stream
+
+from .errors import ExitCode, OutputError
+from .printspec import PrintSpec
+
+TOLERANCE = 0.1  # points: boxes are written with rounding
+MIN_PPI = 300  # below this an image is soft at its placed size
+ERROR_PPI = 150  # below this it visibly pixelates
+SUMMARY_LIMIT = 5  # problem lines shown per check in the summary
+
+PDFX_VERSIONS = {"pdf/x-4": ("PDF/X-4",), "pdf/x-1a": ("PDF/X-1a:2003", "PDF/X-1a:2001")}
+NS_PDFXID = "{http://www.npes.org/pdfx/ns/id/}GTS_PDFXVersion"
+NS_PDFX = "{http://ns.adobe.com/pdfx/1.3/}GTS_PDFXVersion"
+
+Level = Literal["error", "warning", "ok"]
+
+
+class MissingToolError(OutputError):
+    """A system tool the preflight needs is not installed."""
+
+    exit_code = ExitCode.MISSING_TOOL
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One result of one check; `page` is 1-based, None for the whole file."""
+
+    level: Level
+    check: str
+    message: str
+    page: int | None = None
+
+
+# Summary lines in the order a printer reads them; boxes and pages share one line when both pass.
+SUMMARY_GROUPS = (("file",), ("boxes", "pages"), ("fonts",), ("pdfx",), ("output-intent",),
+                  ("images",), ("transparency",), ("rgb",))
+
+
+@dataclass
+class PreflightReport:
+    """Everything preflight found in one file."""
+
+    path: Path
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing would make a printer reject the file (warnings allowed)."""
+        return not self.errors
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == "warning"]
+
+    def of(self, check: str) -> list[Finding]:
+        """The findings of one check."""
+        return [f for f in self.findings if f.check == check]
+
+    def summary(self) -> list[str]:
+        """Short lines, one per check when it passes and one per problem when it does not."""
+        lines = []
+        for group in SUMMARY_GROUPS:
+            oks = [f.message for f in self.findings if f.check in group and f.level == "ok"]
+            if oks:
+                lines.append(_line("ok", ", ".join(oks)))
+            for check in group:
+                found = self.of(check)
+                problems = [f for f in found if f.level == "error"] + [f for f in found if f.level == "warning"]
+                for f in problems[:SUMMARY_LIMIT]:
+                    where = f"page {f.page}: " if f.page else ""
+                    lines.append(_line("warn" if f.level == "warning" else "error", where + f.message))
+                if len(problems) > SUMMARY_LIMIT:
+                    lines.append(_line("", f"… and {len(problems) - SUMMARY_LIMIT} more {check} problems"))
+        return lines
+
+
+def _line(label: str, text: str) -> str:
+    return f"{label:<4} {text}"
+
+
+def preflight(path: Path, spec: PrintSpec) -> PreflightReport:
+    """Check the PDF at `path` against the print edition's specification."""
+    if spec.pdf_standard not in ("pdf/x-4", "pdf/x-1a", "none"):
+        raise ValueError(f"unknown PDF standard '{spec.pdf_standard}'")
+    report = PreflightReport(Path(path))
+    try:
+        pdf = pikepdf.open(path)
+    except (pikepdf.PdfError, OSError) as exc:
+        report.findings.append(Finding("error", "file", f"cannot be read as a PDF: {exc}"))
+        return report
+    with pdf:
+        add = report.findings.extend
+        add(_check_boxes(pdf, spec))
+        add(_check_page_count(len(pdf.pages), spec))
+        scopes = list(_scopes(pdf))
+        add(_check_fonts(scopes))
+        if spec.pdf_standard != "none":
+            add(_check_pdfx_id(pdf, spec.pdf_standard))
+            add(_check_output_intent(pdf))
+        add(_check_images(Path(path)))
+        if spec.pdf_standard == "pdf/x-1a":
+            add(_check_transparency(pdf, scopes))
+            add(_check_rgb(scopes))
+    return report
+
+
+# --- page geometry ----------------------------------------------------------------------------
+
+def _inches(points: float) -> str:
+    return f"{round(points / 72, 3):g}"
+
+
+def _rect(box) -> tuple[float, float, float, float]:
+    """A box as (left, bottom, right, top) whatever corner order the file uses."""
+    x0, y0, x1, y1 = (float(v) for v in box)
+    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+
+
+def _inherited(page: Dictionary, key: str):
+    """A page attribute that may be set on an ancestor in the page tree (MediaBox, Resources)."""
+    node, seen = page, set()
+    while node is not None and node.objgen not in seen:
+        seen.add(node.objgen)
+        if key in node:
+            return node[key]
+        node = node.get("/Parent")
+    return None
+
+
+def _check_boxes(pdf: pikepdf.Pdf, spec: PrintSpec) -> Iterator[Finding]:
+    """TrimBox = trim, BleedBox = trim + bleed on this page's bleed sides, MediaBox ⊇ BleedBox."""
+    width, height = spec.trim
+    sides = "all 4 sides" if spec.bleed_binding_side else "3 sides"
+    bleed_text = f"bleed {_inches(spec.bleed)} in on {sides}" if spec.bleed else "no bleed"
+    problems = 0
+    for number, page in enumerate(pdf.pages, 1):
+        obj = page.obj
+        media_box = _inherited(obj, "/MediaBox")
+        if media_box is None:
+            problems += 1
+            yield Finding("error", "boxes", "no MediaBox", number)
+            continue
+        media = _rect(media_box)
+        crop = _rect(_inherited(obj, "/CropBox") or media_box)
+        if "/TrimBox" not in obj:
+            problems += 1
+            yield Finding("error", "boxes", "no TrimBox: the printer cannot tell where to cut", number)
+            continue
+        trim = _rect(obj.TrimBox)
+        bleed = _rect(obj.BleedBox) if "/BleedBox" in obj else crop  # the PDF default
+        tw, th = trim[2] - trim[0], trim[3] - trim[1]
+        if abs(tw - width) > TOLERANCE or abs(th - height) > TOLERANCE:
+            problems += 1
+            yield Finding("error", "boxes", f"TrimBox is {_inches(tw)} × {_inches(th)} in, "
+                          f"expected {_inches(width)} × {_inches(height)} in", number)
+        recto = number % 2 == 1
+        want = dict.fromkeys(("top", "bottom", "left", "right"), spec.bleed)
+        if not spec.bleed_binding_side:
+            want["left" if recto else "right"] = 0.0
+        got = {"left": trim[0] - bleed[0], "bottom": trim[1] - bleed[1],
+               "right": bleed[2] - trim[2], "top": bleed[3] - trim[3]}
+        wrong = [f"{side} {_inches(got[side])} in (expected {_inches(want[side])})"
+                 for side in ("top", "right", "bottom", "left") if abs(got[side] - want[side]) > TOLERANCE]
+        if wrong:
+            problems += 1
+            kind = "recto" if recto else "verso"
+            yield Finding("error", "boxes", f"BleedBox on this {kind} extends the trim by " + ", ".join(wrong), number)
+        if not (media[0] <= bleed[0] + TOLERANCE and media[1] <= bleed[1] + TOLERANCE
+                and media[2] >= bleed[2] - TOLERANCE and media[3] >= bleed[3] - TOLERANCE):
+            problems += 1
+            yield Finding("error", "boxes", "MediaBox does not contain the BleedBox: the bleed is cut off", number)
+    if not problems and len(pdf.pages):
+        yield Finding("ok", "boxes", f"trim {_inches(width)} × {_inches(height)} in, {bleed_text}")
+
+
+def _check_page_count(pages: int, spec: PrintSpec) -> Iterator[Finding]:
+    """The page count must fill whole signatures (KDP and IngramSpark: even; offset: 16s)."""
+    multiple = math.lcm(spec.page_multiple, 2)
+    if pages == 0:
+        yield Finding("error", "pages", "the file has no pages")
+    elif pages % multiple:
+        blanks = -pages % multiple
+        yield Finding("error", "pages", f"{pages} pages: not a multiple of {multiple} "
+                      f"(add {blanks} blank page{'s' if blanks > 1 else ''})")
+    else:
+        yield Finding("ok", "pages", f"{pages} pages (multiple of {multiple})")
+
+
+# --- everything drawn: pages, forms, patterns, glyphs, annotation appearances ---------------------
+# Resources are checked where a content stream uses them, so a finding names the page that
+# draws the object: WeasyPrint lists every image and graphics state in one Resources dictionary
+# shared by all pages, and an unused entry is never printed.
+
+USING_OPERATORS = {"Tf", "Do", "gs", "cs", "CS", "sh", "scn", "SCN"}
+
+
+@dataclass
+class _Scope:
+    """A content stream with the resources it draws from, and the page it is drawn on."""
+
+    page: int
+    resources: Dictionary
+    content: object  # pikepdf.Page or a content Stream
+    _parsed: list | None = field(default=None, init=False, repr=False)
+    _tried: bool = field(default=False, init=False, repr=False)
+
+    @property
+    def instructions(self) -> list | None:
+        """The parsed content stream (cached), or None when it cannot be parsed."""
+        if not self._tried:
+            self._tried = True
+            try:
+                self._parsed = list(pikepdf.parse_content_stream(self.content))
+            except pikepdf.PdfError:
+                self._parsed = None
+        return self._parsed
+
+    def used(self, category: str) -> Iterator[tuple[object, str, object]]:
+        """(dedup key, name, object) of the entries in a resource category this content uses.
+
+        Content that cannot be parsed is assumed to use everything it lists."""
+        group = self.resources.get(category)
+        if not isinstance(group, Dictionary):
+            return
+        names = None
+        if self.instructions is not None:
+            names = {str(operand) for operands, op in self.instructions if str(op) in USING_OPERATORS
+                     for operand in operands if isinstance(operand, Name)}
+        home = self.resources.objgen if self.resources.is_indirect else id(self.resources)
+        for name, obj in group.items():
+            if names is not None and name not in names:
+                continue
+            key = obj.objgen if obj.is_indirect else (home, category, name)
+            yield key, name, obj
+
+
+def _scopes(pdf: pikepdf.Pdf) -> Iterator[_Scope]:
+    """Every content stream drawn in the file: pages, their annotations' appearances, and the
+    forms, tiling patterns, Type 3 glyphs and soft masks they use, each once, on its first page."""
+    seen: set = set()  # also breaks cycles: they can only pass through indirect objects
+
+    def first_time(stream) -> bool:
+        if not isinstance(stream, Stream) or stream.objgen in seen:
+            return False
+        seen.add(stream.objgen)
+        return True
+
+    for number, page in enumerate(pdf.pages, 1):
+        stack = [_Scope(number, _inherited(page.obj, "/Resources") or Dictionary(), page)]
+        for annot in page.obj.get("/Annots") or []:
+            appearances = annot.get("/AP") if isinstance(annot, Dictionary) else None
+            for key in ("/N", "/R", "/D"):
+                ap = appearances.get(key) if isinstance(appearances, Dictionary) else None
+                streams = [ap] if isinstance(ap, Stream) else list(ap.values()) if isinstance(ap, Dictionary) else []
+                stack += [_Scope(number, s.get("/Resources") or Dictionary(), s) for s in streams if first_time(s)]
+        while stack:
+            scope = stack.pop()
+            yield scope
+            stack += _children(scope, first_time)
+
+
+def _children(scope: _Scope, first_time) -> list[_Scope]:
+    """Content streams reached from what one scope uses."""
+    out = []
+
+    def add(stream, resources):
+        if first_time(stream):
+            resources = resources if isinstance(resources, Dictionary) else scope.resources  # old PDFs inherit
+            out.append(_Scope(scope.page, resources, stream))
+
+    for _, _, xobject in scope.used("/XObject"):
+        if isinstance(xobject, Stream) and xobject.get("/Subtype") == "/Form":
+            add(xobject, xobject.get("/Resources"))
+    for _, _, pattern in scope.used("/Pattern"):
+        if isinstance(pattern, Stream) and pattern.get("/PatternType") == 1:
+            add(pattern, pattern.get("/Resources"))
+    for _, _, font in scope.used("/Font"):
+        if isinstance(font, Dictionary) and font.get("/Subtype") == "/Type3":
+            for glyph in (font.get("/CharProcs") or Dictionary()).values():
+                add(glyph, font.get("/Resources"))
+    for _, _, gs in scope.used("/ExtGState"):
+        smask = gs.get("/SMask") if isinstance(gs, Dictionary) else None
+        if isinstance(smask, Dictionary) and isinstance(smask.get("/G"), Stream):
+            add(smask.G, smask.G.get("/Resources"))
+    return out
+
+
+# --- fonts ------------------------------------------------------------------------------------
+
+def _embedded(font: Dictionary) -> bool:
+    """A font is embedded when its descriptor carries the font program; Type 3 glyphs always are."""
+    if font.get("/Subtype") == "/Type3":
+        return True
+    if font.get("/Subtype") == "/Type0":
+        descendants = font.get("/DescendantFonts") or []
+        if not len(descendants):
+            return False
+        font = descendants[0]
+    descriptor = font.get("/FontDescriptor")
+    return isinstance(descriptor, Dictionary) and any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+
+
+def _check_fonts(scopes: list[_Scope]) -> Iterator[Finding]:
+    """An unembedded font is substituted by the printer's RIP, reflowing or garbling the text."""
+    seen, count, missing = set(), 0, 0
+    for scope in scopes:
+        for key, name, font in scope.used("/Font"):
+            if not isinstance(font, Dictionary) or key in seen:
+                continue
+            seen.add(key)
+            count += 1
+            if not _embedded(font):
+                missing += 1
+                yield Finding("error", "fonts", f"font {str(font.get('/BaseFont', name)).lstrip('/')} "
+                              "is not embedded", scope.page)
+    if not missing:
+        yield Finding("ok", "fonts", f"fonts: {count} used, all embedded" if count else "fonts: none used")
+
+
+# --- PDF/X ------------------------------------------------------------------------------------
+
+def _check_pdfx_id(pdf: pikepdf.Pdf, standard: str) -> Iterator[Finding]:
+    """The printer's workflow chooses its checks from the declared PDF/X version."""
+    expected = PDFX_VERSIONS[standard]
+    wanted = " or ".join(expected)
+    try:
+        meta = pdf.open_metadata()
+        xmp = meta.get(NS_PDFXID) or (meta.get(NS_PDFX) if standard == "pdf/x-1a" else None)
+    except Exception:  # malformed XMP is as good as none
+        xmp = None
+    info = pdf.docinfo.get("/GTS_PDFXVersion") if pdf.docinfo is not None else None
+    info = str(info) if info is not None else None
+    problems = 0
+    if xmp is None:
+        # PDF/X-4 is identified in the XMP; for X-1a the Info dictionary is the normative place.
+        problems += 1
+        level = "error" if standard == "pdf/x-4" else "warning"
+        yield Finding(level, "pdfx", f"no GTS_PDFXVersion in the XMP metadata (expected {wanted})")
+    elif str(xmp) not in expected:
+        problems += 1
+        yield Finding("error", "pdfx", f"XMP declares {xmp}, expected {wanted}")
+    if standard == "pdf/x-1a":
+        if info is None:
+            problems += 1
+            yield Finding("error", "pdfx", f"no GTS_PDFXVersion in the document Info (expected {wanted})")
+        elif info not in expected:
+            problems += 1
+            yield Finding("error", "pdfx", f"document Info declares {info}, expected {wanted}")
+        elif xmp is not None and str(xmp) != info:
+            problems += 1
+            yield Finding("error", "pdfx", f"XMP declares {xmp} but the document Info {info}")
+    trapped = pdf.docinfo.get("/Trapped") if pdf.docinfo is not None else None
+    if trapped not in ("/True", "/False"):
+        problems += 1
+        yield Finding("error", "pdfx", "Trapped must be True or False in the document Info")
+    if not problems:
+        yield Finding("ok", "pdfx", f"{xmp or info} identified" + (" in XMP and Info" if info else " in XMP"))
+
+
+def _check_output_intent(pdf: pikepdf.Pdf) -> Iterator[Finding]:
+    """The OutputIntent tells the printer which press condition the colours were prepared for."""
+    intents = [oi for oi in (pdf.Root.get("/OutputIntents") or []) if isinstance(oi, Dictionary)
+               and oi.get("/S") == "/GTS_PDFX"]
+    if not intents:
+        yield Finding("error", "output-intent", "no OutputIntent with /S /GTS_PDFX")
+        return
+    if len(intents) > 1:
+        yield Finding("error", "output-intent", f"{len(intents)} GTS_PDFX OutputIntents: PDF/X allows one")
+        return
+    intent = intents[0]
+    profile = intent.get("/DestOutputProfile")
+    if not isinstance(profile, Stream):
+        yield Finding("error", "output-intent", "the OutputIntent has no embedded DestOutputProfile")
+        return
+    condition = str(intent.get("/OutputConditionIdentifier", "unnamed"))
+    if profile.get("/N") != 4:
+        yield Finding("warning", "output-intent", f"output profile '{condition}' is not CMYK "
+                      f"({profile.get('/N')} components)")
+        return
+    yield Finding("ok", "output-intent", f"OutputIntent GTS_PDFX '{condition}', CMYK profile embedded")
+
+
+# --- images -----------------------------------------------------------------------------------
+
+def _check_images(path: Path) -> Iterator[Finding]:
+    """Resolution at the placed size, as poppler's pdfimages measures it on the page."""
+    if not shutil.which("pdfimages"):
+        raise MissingToolError("preflight needs pdfimages (poppler-utils) to measure image resolution")
+    result = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True, check=False)
+    if result.returncode:
+        yield Finding("error", "images", f"pdfimages could not list the images: {result.stderr.strip()}")
+        return
+    count, lowest = 0, None
+    for row in result.stdout.splitlines()[2:]:
+        cols = row.split()
+        if len(cols) < 14 or not cols[0].isdigit() or cols[2] in ("smask", "mask"):
+            continue  # masks belong to an image already listed
+        page, number = int(cols[0]), int(cols[1])
+        try:
+            ppi = min(float(cols[-4]), float(cols[-3]))  # x-ppi, y-ppi; size and ratio follow
+        except ValueError:
+            continue
+        count += 1
+        lowest = ppi if lowest is None else min(lowest, ppi)
+        if ppi < MIN_PPI:
+            level = "error" if ppi < ERROR_PPI else "warning"
+            yield Finding(level, "images", f"image {number} is {ppi:g} ppi at its placed size "
+                          f"(print needs {MIN_PPI})", page)
+    if count and lowest >= MIN_PPI:
+        yield Finding("ok", "images", f"images: {count}, lowest {lowest:g} ppi")
+    elif not count:
+        yield Finding("ok", "images", "images: none")
+
+
+# --- PDF/X-1a: no transparency, no RGB ----------------------------------------------------------
+
+def _check_transparency(pdf: pikepdf.Pdf, scopes: list[_Scope]) -> Iterator[Finding]:
+    """PDF/X-1a predates live transparency: the RIP would print it wrongly or not at all."""
+    found: dict[tuple[int, str], None] = {}
+    for number, page in enumerate(pdf.pages, 1):
+        if _is_transparency_group(page.obj):
+            found[(number, "the page is a transparency group")] = None
+    seen: set = set()
+    for scope in scopes:
+        for key, name, gs in scope.used("/ExtGState"):
+            if not isinstance(gs, Dictionary) or key in seen:
+                continue
+            seen.add(key)
+            why = [f"{what} opacity {float(gs[key]):g}" for key, what in (("/CA", "stroke"), ("/ca", "fill"))
+                   if key in gs and float(gs[key]) < 1]
+            if "/SMask" in gs and gs.SMask != "/None":
+                why.append("a soft mask")
+            modes = gs.get("/BM")
+            why += [f"blend mode {str(m).lstrip('/')}" for m in
+                    (modes if isinstance(modes, Array) else [modes] if modes is not None else [])
+                    if m not in ("/Normal", "/Compatible")]
+            if why:
+                found[(scope.page, f"graphics state {name} sets " + ", ".join(why))] = None
+        for key, name, xobject in scope.used("/XObject"):
+            if not isinstance(xobject, Stream) or key in seen:
+                continue
+            seen.add(key)
+            if xobject.get("/Subtype") == "/Image" and ("/SMask" in xobject or int(xobject.get("/SMaskInData", 0))):
+                found[(scope.page, f"image {name} has a soft mask (alpha channel)")] = None
+            if xobject.get("/Subtype") == "/Form" and _is_transparency_group(xobject):
+                found[(scope.page, f"form {name} is a transparency group")] = None
+    for page, message in found:
+        yield Finding("error", "transparency", message, page)
+    if not found:
+        yield Finding("ok", "transparency", "no transparency")
+
+
+def _is_transparency_group(obj) -> bool:
+    group = obj.get("/Group")
+    return isinstance(group, Dictionary) and group.get("/S") == "/Transparency"
+
+
+def _is_rgb(space, resources: Dictionary, depth: int = 0) -> bool:
+    """Whether a colour space is RGB: DeviceRGB, CalRGB, 3-component ICC, or indexed over one."""
+    if depth > 5 or space is None:
+        return False
+    if isinstance(space, Name):
+        if space in ("/DeviceRGB", "/RGB"):
+            return True
+        named = (resources.get("/ColorSpace") or Dictionary()).get(space)
+        return named is not None and not isinstance(named, Name) and _is_rgb(named, resources, depth + 1)
+    if isinstance(space, Array) and len(space):
+        family = space[0]
+        if family == "/ICCBased":
+            return space[1].get("/N") == 3
+        if family == "/CalRGB":
+            return True
+        if family in ("/Indexed", "/I", "/Pattern") and len(space) > 1:
+            return _is_rgb(space[1], resources, depth + 1)
+    return False
+
+
+def _check_rgb(scopes: list[_Scope]) -> Iterator[Finding]:
+    """PDF/X-1a is CMYK and spot only: RGB would be converted by the printer, unpredictably."""
+    found: dict[tuple[int, str], None] = {}
+    seen: set = set()
+
+    def first(key) -> bool:
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+
+    for scope in scopes:
+        res = scope.resources
+        for key, name, space in scope.used("/ColorSpace"):
+            if first(key) and _is_rgb(space, res):
+                found[(scope.page, f"RGB colour space {name}")] = None
+        for key, name, xobject in scope.used("/XObject"):
+            if isinstance(xobject, Stream) and xobject.get("/Subtype") == "/Image" and first(key) \
+                    and _is_rgb(xobject.get("/ColorSpace"), res):
+                found[(scope.page, f"RGB image {name}")] = None
+        shadings = [(key, sh) for key, _, sh in scope.used("/Shading")]
+        shadings += [(key, p.get("/Shading")) for key, _, p in scope.used("/Pattern") if isinstance(p, Dictionary)]
+        if any(isinstance(sh, Dictionary) and first(key) and _is_rgb(sh.get("/ColorSpace"), res)
+               for key, sh in shadings):
+            found[(scope.page, "RGB gradient (shading)")] = None
+        if scope.instructions is None:
+            found[(scope.page, "a content stream could not be parsed to look for RGB")] = None
+        elif operators := _rgb_operators(scope.instructions):
+            found[(scope.page, f"{operators} RGB colour operators (rg, RG or /DeviceRGB) in the content")] = None
+    for page, message in found:
+        yield Finding("error", "rgb", message, page)
+    if not found:
+        yield Finding("ok", "rgb", "no RGB")
+
+
+def _rgb_operators(instructions: list) -> int:
+    """How many operators set an RGB colour or draw an RGB inline image."""
+    count = 0
+    for operands, operator in instructions:
+        op = str(operator)
+        if op in ("rg", "RG"):
+            count += 1
+        elif op in ("cs", "CS") and operands and operands[0] == "/DeviceRGB":
+            count += 1
+        elif op == "INLINE IMAGE" and operands:
+            try:
+                count += operands[0].colorspace == "/DeviceRGB"
+            except (NotImplementedError, ValueError, pikepdf.PdfError):
+                pass
+    return count
