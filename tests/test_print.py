@@ -27,7 +27,7 @@ def generated(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
-    return build(SAMPLE, tmp_path_factory.mktemp("sample"), ("pdf",))
+    return build(SAMPLE, tmp_path_factory.mktemp("sample"), ("pdf", "screen"))
 
 
 def boxes(path):

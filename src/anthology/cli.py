@@ -44,7 +44,9 @@ def main() -> None:
               help="Which edition to build.")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
 def build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool) -> None:
-    """Build MANUSCRIPT (default: ./manuscript) into OUT as <slug>.pdf and <slug>.epub."""
+    """Build MANUSCRIPT (default: ./manuscript) into OUT: <slug>.pdf (print), <slug>-screen.pdf
+    and <slug>.epub. The EPUB's print page numbers come from the print layout, so building the
+    EPUB alone lays the print edition out without writing it."""
     formats = FORMATS if fmt == "all" else (fmt,)
     progress = None if quiet else (lambda message: err.print(f"[dim]{message}…[/dim]"))
     try:

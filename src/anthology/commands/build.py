@@ -12,7 +12,7 @@ from ..readers.manuscript import load
 from ..writers.epub import EpubWriter
 from ..writers.pdf import PdfWriter, ScreenPdfWriter
 
-FORMATS = ("pdf", "epub")
+FORMATS = ("pdf", "screen", "epub")
 
 
 @dataclass
@@ -31,8 +31,8 @@ class BuildResult:
 def build(manuscript: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS, progress=None) -> BuildResult:
     """Build the requested editions; raise ManuscriptError (with every diagnostic) on bad input.
 
-    All reading happens before any writing. The print edition is laid out first: the EPUB
-    takes its print page numbers from that layout.
+    All reading happens before any writing. The (first) print edition is always laid out
+    first: the EPUB takes its print page numbers from that layout.
     """
     started = time.perf_counter()
     say = progress or (lambda message: None)
@@ -42,17 +42,24 @@ def build(manuscript: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS, p
     if diags.errors:
         raise ManuscriptError("the manuscript has errors", diags)
     out_dir = Path(out_dir)
+    names = list(book.settings.editions) if book.settings is not None else ["print"]
+    printed = PdfWriter(book, diags, names[0])
+    say(f"laying out the {printed.edition} edition")
+    printed.layout()
+    result.pages = printed.pages
+    writers = []
     if "pdf" in formats:
-        names = list(book.settings.editions) if book.settings is not None else ["print"]
-        writers = [PdfWriter(book, diags, name) for name in names]
-        writers.append(ScreenPdfWriter(book, diags, writers[0].spec))
-        for writer in writers:
+        writers = [printed] + [PdfWriter(book, diags, name) for name in names[1:]]
+    if "screen" in formats:
+        writers.append(ScreenPdfWriter(book, diags, printed.spec))
+    for writer in writers:
+        if writer.document is None:
             say(f"laying out the {writer.edition} edition")
             writer.layout()
-            result.outputs[f"pdf:{writer.edition}" if writer.edition != "print" else "pdf"] = writer.write(out_dir)
-        result.pages = writers[0].pages
+        key = "pdf" if writer.edition == "print" else f"pdf:{writer.edition}"
+        result.outputs[key] = writer.write(out_dir)
     if "epub" in formats:
         say("writing the EPUB")
-        result.outputs["epub"] = EpubWriter(book, diags).write(out_dir)
+        result.outputs["epub"] = EpubWriter(book, diags, printed.document).write(out_dir)
     result.seconds = time.perf_counter() - started
     return result

@@ -273,6 +273,7 @@ class BodyBuilder:
         self.footnotes(root)
         self._shift_headings(root)
         self._mark_lead_ins(root)
+        self._name_text_blocks(root)
         for img in list(root.iter("img")):
             src = self.asset(img.get("src", ""), self.source.find(img.get("alt") or img.get("src", ""), "!"))
             if src:
@@ -291,6 +292,13 @@ class BodyBuilder:
                     self.body.blocks.append(block)
         self.body.words = sum(len(re.findall(r"\w+", b.text)) for b in self.body.blocks)
         return self.body
+
+    def _name_text_blocks(self, root: etree._Element) -> None:
+        """Give every block of text an id shared by both editions, so that print page breaks
+        can be placed in the EPUB at the same word."""
+        for n, el in enumerate(root.iter("p", "li", "dt", "dd", "td", "th", "figcaption", "pre"), 1):
+            if not el.get("id"):
+                el.set("id", f"{self.pid}-t{n}")
 
     @staticmethod
     def _mark_lead_ins(root: etree._Element) -> None:

@@ -14,10 +14,13 @@ from .. import theme
 from ..atomic import atomic_path
 from ..errors import Diagnostics, OutputError
 from ..fetcher import RefusedResource, Sandbox, guess_type
+from ..cover import front_cover_png
 from ..model import Part, Piece
+from ..pagemap import PageMap
 from .base import Writer, build_time
 
 STYLESHEET = "styles/book.css"
+COVER_IMAGE = "images/cover.png"
 OPF_NS = "http://www.idpf.org/2007/opf"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
@@ -41,10 +44,14 @@ class EpubWriter(Writer):
     name = "epub"
     suffix = ".epub"
 
-    def __init__(self, book, diags: Diagnostics | None = None, page_map=None):
+    def __init__(self, book, diags: Diagnostics | None = None, layout=None):
+        """`layout` is the print edition's laid-out WeasyPrint document, when the build has one:
+        its pages become the EPUB's page-break markers and page list."""
         super().__init__(book)
         self.diags = diags if diags is not None else Diagnostics()
-        self.page_map = page_map
+        self.layout = layout
+        self.page_map: PageMap | None = None
+        self.page_files: dict[str, str] = {}
         self.docs = self._plan()
         self.locations = {}
         for doc in self.docs:
@@ -59,7 +66,8 @@ class EpubWriter(Writer):
         return ids + [f.anchor for f in piece.figures]
 
     def _plan(self) -> list[Doc]:
-        docs = [Doc("titlepage", "titlepage.xhtml", "Title Page", "titlepage", landmark="titlepage"),
+        docs = [Doc("cover", "cover.xhtml", "Cover", "cover", landmark="cover"),
+                Doc("titlepage", "titlepage.xhtml", "Title Page", "titlepage", landmark="titlepage"),
                 Doc("copyright", "copyright.xhtml", "Copyright", "copyright", landmark="copyright-page"),
                 Doc("nav", "nav.xhtml", "Contents", "nav", landmark="toc")]
         number = 0
@@ -84,17 +92,45 @@ class EpubWriter(Writer):
     def content(self, doc: Doc) -> bytes:
         landmarks = [{"type": d.landmark, "href": d.file_name, "label": d.title} for d in self.docs if d.landmark]
         body = self.render("epub_content.j2", kind=doc.kind, item=doc.item, number=doc.number,
-                           landmarks=landmarks, page_list=self.page_list())
-        if self.page_map is not None and isinstance(doc.item, Piece):
-            body = self.page_map.insert_markers(doc.item, body)
+                           landmarks=landmarks, page_list=self.page_list(), cover=COVER_IMAGE)
         page = self.render("document.xhtml.j2", title=doc.title, stylesheet=STYLESHEET,
                            body_class=doc.kind, content=body)
         return page.encode("utf-8")
 
+    def contents(self) -> dict[str, bytes]:
+        """Every document of the book, with the print edition's page breaks placed in the text."""
+        out = {doc.uid: self.content(doc) for doc in self.docs if doc.kind != "nav"}
+        if self.layout is not None:
+            text_docs = [d for d in self.docs if d.kind in ("piece", "part")]
+            owner = {}
+            for doc in text_docs:
+                for element_id in etree.fromstring(out[doc.uid]).xpath("//@id"):
+                    owner[str(element_id)] = doc.file_name
+            first_body = next((d.uid for d in self.docs if d.landmark == "bodymatter"), None)
+            self.page_map = PageMap.from_layout(self.layout, first_body, set(owner))
+            for doc in text_docs:
+                out[doc.uid] = self.page_map.insert_markers(out[doc.uid], doc is text_docs[-1])
+            for start, element_id, _ in self.page_map.resolved():
+                self.page_files[start.label] = owner[element_id] if element_id else text_docs[-1].file_name
+        nav = next(d for d in self.docs if d.kind == "nav")
+        out[nav.uid] = self.content(nav)
+        return out
+
     def page_list(self) -> list[dict]:
         if self.page_map is None:
             return []
-        return [{"href": self.href(anchor), "label": label} for label, anchor in self.page_map.entries()]
+        return [{"href": f"{self.page_files[label]}#{anchor}", "label": label}
+                for label, anchor in self.page_map.entries()]
+
+    def cover_image(self) -> bytes:
+        """The cover given in anthology.yml (`epub.cover`), or one drawn from the title."""
+        given = self.book.settings.epub.cover if self.book.settings is not None else None
+        if given:
+            try:
+                return Sandbox([self.book.root]).read(self.book.root / given)
+            except RefusedResource as exc:
+                self.diags.warning(self.book.config_path, 0, f"epub.cover: {exc}; a cover is drawn from the title instead")
+        return front_cover_png(self.book)
 
     def stylesheet(self) -> bytes:
         css = "\n".join(p.read_text(encoding="utf-8") for p in theme.stylesheets("epub", self.book.stylesheets))
@@ -143,14 +179,10 @@ class EpubWriter(Writer):
             book.add_metadata(None, "meta", value, {"property": prop})
 
     def accessibility(self) -> list[tuple[str, str]]:
-        features = ["structuralNavigation", "tableOfContents", "readingOrder"]
-        if any(p.figures for p in self.book.pieces):
-            features.append("alternativeText")
+        features = ["structuralNavigation", "tableOfContents", "readingOrder", "alternativeText"]
         if self.page_map is not None:
             features += ["pageNavigation", "printPageNumbers"]
-        out = [("schema:accessMode", "textual")]
-        if any(p.figures for p in self.book.pieces):
-            out.append(("schema:accessMode", "visual"))
+        out = [("schema:accessMode", "textual"), ("schema:accessMode", "visual")]
         out.append(("schema:accessModeSufficient", "textual"))
         out += [("schema:accessibilityFeature", f) for f in features]
         out.append(("schema:accessibilityHazard", "none"))
@@ -164,14 +196,25 @@ class EpubWriter(Writer):
     def package(self) -> epub.EpubBook:
         book = epub.EpubBook()
         book.FOLDER_NAME = "EPUB"
+        contents = self.contents()
         self.metadata(book)
+        if self.page_map is not None:
+            source = self.book.meta.isbn_print and f"urn:isbn:{self.book.meta.isbn_print.replace('-', '')}"
+            source = source or f"{self.book.meta.identifier}#print"
+            book.add_metadata("DC", "source", source)
+            book.add_metadata(None, "meta", source, {"property": "pageBreakSource"})
         book.add_item(epub.EpubItem(uid="css", file_name=STYLESHEET, media_type="text/css", content=self.stylesheet()))
+        cover = epub.EpubCover(file_name=COVER_IMAGE)
+        cover.media_type = "image/png" if self.cover_image()[:4] == b"\x89PNG" else "image/jpeg"
+        cover.content = self.cover_image()
+        book.add_item(cover)
+        book.add_metadata(None, "meta", "", {"name": "cover", "content": cover.id})
         for item in self.images():
             book.add_item(item)
         spine, toc = [], []
         for doc in self.docs:
             item = epub.EpubItem(uid=doc.uid, file_name=doc.file_name, media_type="application/xhtml+xml",
-                                 content=self.content(doc))
+                                 content=contents[doc.uid])
             item.properties = ["nav"] if doc.kind == "nav" else []
             book.add_item(item)
             spine.append(item)

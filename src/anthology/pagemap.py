@@ -1,0 +1,210 @@
+"""Print page numbers for the EPUB, read from the print edition's actual layout.
+
+For every page of the laid-out PDF we find the first word that begins on it: the element it
+belongs to (every block of text carries an id shared by both editions) and how many non-space
+characters of that element come before it. The EPUB writer then places a page-break marker at
+the same character in the same element, so "p. 47" means the same words in both editions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lxml import etree
+from weasyprint.formatting_structure import boxes
+
+HYPHEN = "\u2010"  # what WeasyPrint adds where it hyphenates a word at the end of a line
+XHTML = "http://www.w3.org/1999/xhtml"
+EPUB_NS = "http://www.idpf.org/2007/ops"
+
+
+def roman(number: int) -> str:
+    out = ""
+    for value, letters in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
+                           (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while number >= value:
+            out, number = out + letters, number - value
+    return out
+
+
+def nonspace(text: str) -> int:
+    return sum(1 for c in text if not c.isspace() and c != HYPHEN)
+
+
+@dataclass(frozen=True)
+class PageStart:
+    """Where a print page begins: `offset` non-space characters into the element `element_id`;
+    `element_id` None for a page on which no word begins (a blank verso)."""
+
+    index: int
+    label: str
+    element_id: str | None
+    offset: int
+
+
+def _text_boxes(box, ids: tuple[str, ...] = ()):
+    """Yield (text box, ids of its ancestors) in reading order, outside margins, footnote area
+    and generated content (folios, leaders, footnote calls, list markers)."""
+    if isinstance(box, (boxes.MarginBox, boxes.FootnoteAreaBox)):
+        return
+    if box.element_tag and "::" in box.element_tag:
+        return
+    element = getattr(box, "element", None)
+    if element is not None and element.get("id") and (not ids or ids[-1] != element.get("id")):
+        ids = ids + (element.get("id"),)
+    if isinstance(box, boxes.TextBox):
+        yield box, ids
+        return
+    for child in getattr(box, "children", ()):
+        yield from _text_boxes(child, ids)
+
+
+def page_starts(document, body_start: int) -> list[PageStart]:
+    """The first word of every page of a laid-out WeasyPrint document."""
+    seen: dict[str, int] = {}
+    starts = []
+    for index, page in enumerate(document.pages):
+        label = roman(index + 1) if index < body_start else str(index - body_start + 1)
+        first = None
+        for box, ids in _text_boxes(page._page_box):
+            if not ids or not box.text.strip():
+                continue
+            element = ids[-1]
+            count = seen.get(element, 0)
+            if first is None:
+                first = PageStart(index, label, element, count)
+            seen[element] = count + nonspace(box.text)
+        starts.append(first or PageStart(index, label, None, 0))
+    return starts
+
+
+def body_start_index(document, first_body_id: str | None) -> int:
+    """The index of the page where arabic numbering starts (the first part or body piece)."""
+    if first_body_id is None:
+        return 0
+    for index, page in enumerate(document.pages):
+        if first_body_id in page.anchors:
+            return index
+    return 0
+
+
+@dataclass
+class PageMap:
+    """Page starts of the print edition, and the placing of their markers in XHTML."""
+
+    starts: list[PageStart]
+
+    @classmethod
+    def from_layout(cls, document, first_body_id: str | None, known_ids: set[str]) -> "PageMap":
+        """Keep the pages from the first one whose words exist in the EPUB; a page with no
+        word of its own (blank, or display matter) is marked where the next page begins."""
+        raw = page_starts(document, body_start_index(document, first_body_id))
+        kept: list[PageStart] = []
+        for start in raw:
+            located = start.element_id in known_ids
+            if not kept and not located:
+                continue
+            kept.append(start if located else PageStart(start.index, start.label, None, 0))
+        return cls(kept)
+
+    def entries(self) -> list[tuple[str, str]]:
+        """(label, marker id) of every page, in order: the page list."""
+        return [(s.label, f"page-{s.label}") for s in self.starts]
+
+    def resolved(self) -> list[tuple[PageStart, str | None, int]]:
+        """Each page with the element and offset where its marker goes (a page with no words
+        of its own takes the next page's position; trailing ones go at the very end)."""
+        out = []
+        following: tuple[str | None, int] = (None, 0)
+        for start in reversed(self.starts):
+            if start.element_id is not None:
+                following = (start.element_id, start.offset)
+            out.append((start, *following))
+        return list(reversed(out))
+
+    def insert_markers(self, xhtml: bytes, last_document: bool) -> bytes:
+        """Place the page-break markers that belong in this document."""
+        root = etree.fromstring(xhtml)
+        by_id = {el.get("id"): el for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+        placed = False
+        for start, element_id, offset in self.resolved():
+            if element_id is None:
+                if last_document:
+                    body = root.find(f"{{{XHTML}}}body")
+                    section = body[-1] if len(body) else body
+                    section.append(marker(start.label))
+                    placed = True
+                continue
+            element = by_id.get(element_id)
+            if element is None:
+                continue
+            place(element, offset, marker(start.label))
+            placed = True
+        if not placed:
+            return xhtml
+        return etree.tostring(root, xml_declaration=True, encoding="utf-8", doctype="<!DOCTYPE html>")
+
+
+def marker(label: str) -> etree._Element:
+    span = etree.Element(f"{{{XHTML}}}span", {f"{{{EPUB_NS}}}type": "pagebreak", "role": "doc-pagebreak",
+                                               "id": f"page-{label}", "aria-label": label})
+    return span
+
+
+def _is_noteref(el: etree._Element) -> bool:
+    return el.get(f"{{{EPUB_NS}}}type") == "noteref" or el.get("role") == "doc-pagebreak"
+
+
+def _slots(element: etree._Element):
+    """(owner, is_tail, text) for every text node of an element in reading order, skipping
+    note references (their numbers are generated content in print)."""
+    yield element, False, element.text or ""
+    for child in element:
+        if isinstance(child.tag, str) and not _is_noteref(child):
+            yield from _slots(child)
+        yield child, True, child.tail or ""
+
+
+def place(element: etree._Element, offset: int, span: etree._Element) -> None:
+    """Insert `span` before the first word that begins at or after `offset` non-space characters
+    (a page that opens with the end of a word hyphenated on the previous page is marked before
+    its first whole word)."""
+    count = 0
+    slots = list(_slots(element))
+    for i, (owner, is_tail, text) in enumerate(slots):
+        for pos, ch in enumerate(text):
+            if ch.isspace():
+                continue
+            if count >= offset and _word_starts(slots, i, pos):
+                _insert(owner, is_tail, pos, span)
+                return
+            count += 1
+    owner, is_tail, text = slots[-1]
+    _insert(owner, is_tail, len(text), span)
+
+
+def _word_starts(slots, i: int, pos: int) -> bool:
+    text = slots[i][2]
+    if pos > 0:
+        return text[pos - 1].isspace() or text[pos - 1] in "—–/(\u201c\u2018\"'«„"
+    for owner, is_tail, prev in reversed(slots[:i]):
+        if prev:
+            return prev[-1].isspace()
+    return True
+
+
+def _insert(owner: etree._Element, is_tail: bool, pos: int, span: etree._Element) -> None:
+    if is_tail:
+        text = owner.tail or ""
+        owner.tail = text[:pos]
+        span.tail = text[pos:]
+        owner.addnext(span)
+        # addnext moves the tail: restore it on the span
+        owner.tail = text[:pos]
+        span.tail = text[pos:]
+    else:
+        text = owner.text or ""
+        owner.text = text[:pos]
+        span.tail = text[pos:]
+        owner.insert(0, span)
