@@ -12,6 +12,8 @@ from rich.console import Console
 from . import __version__
 from .commands.build import FORMATS, build as run_build
 from .commands.check import check as run_check
+from .commands.cover import cover as run_cover
+from .importers import import_file
 from .errors import AnthologyError, Diagnostics, ExitCode
 
 err = Console(stderr=True, highlight=False)
@@ -57,6 +59,10 @@ def build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool) -> None:
         sys.exit(int(exc.exit_code))
     if not quiet:
         report(result.diagnostics)
+        for edition, checked in result.preflight.items():
+            out.print(f"preflight of the {edition} edition:", soft_wrap=True)
+            for line in checked.summary():
+                out.print(f"  {line}", soft_wrap=True, markup=False)
         for kind, path in result.outputs.items():
             out.print(f"wrote {path}", soft_wrap=True)
         warnings = len(result.diagnostics.warnings)
@@ -79,4 +85,42 @@ def check(manuscript: Path, strict: bool, fmt: str) -> None:
     failed = bool(diags.errors) or (strict and bool(diags.warnings))
     if fmt == "text":
         out.print(f"{len(diags.errors)} errors, {len(diags.warnings)} warnings")
+    sys.exit(int(ExitCode.BAD_MANUSCRIPT if failed else ExitCode.OK))
+
+
+@main.command()
+@MANUSCRIPT
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("build"),
+              show_default=True, help="Folder for the cover.")
+@click.option("--edition", default="print", show_default=True, help="The print edition whose trim and paper to use.")
+def cover(manuscript: Path, out_dir: Path, edition: str) -> None:
+    """Write <slug>-cover.pdf: the full-wrap cover (back, spine, front, with bleed), its spine
+    computed from the laid-out page count and the paper."""
+    try:
+        path, geometry, pages = run_cover(manuscript, out_dir, edition)
+    except AnthologyError as exc:
+        report(exc.diagnostics)
+        err.print(f"[red]error:[/red] {exc}")
+        sys.exit(int(exc.exit_code))
+    out.print(f"wrote {path}: {geometry.width_pt / 72:.3f} × {geometry.height_pt / 72:.3f} in, "
+              f"spine {geometry.spine_pt / 72:.3f} in for {pages} pages", soft_wrap=True)
+
+
+@main.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--into", "manuscript", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Manuscript to add the pieces to: written to its essays/ folder and listed in anthology.yml.")
+def import_(files: tuple[Path, ...], manuscript: Path | None) -> None:
+    """Import FILE… (.txt pasted from the web, .html/.htm saved pages, .docx) as Markdown pieces.
+
+    Never overwrites a file; prints what was recognised and what to check, by source line."""
+    failed = False
+    for path in files:
+        try:
+            result = import_file(path, manuscript)
+        except AnthologyError as exc:
+            err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+            failed = True
+            continue
+        out.print(result.report(), soft_wrap=True, markup=False)
     sys.exit(int(ExitCode.BAD_MANUSCRIPT if failed else ExitCode.OK))

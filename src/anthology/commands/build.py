@@ -6,7 +6,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import Diagnostics, ManuscriptError
+from ..errors import Diagnostics, ManuscriptError, OutputError
+from ..preflight import PreflightReport, preflight
 from ..model import Anthology
 from ..readers.manuscript import load
 from ..writers.epub import EpubWriter
@@ -22,6 +23,7 @@ class BuildResult:
     pages: int = 0
     seconds: float = 0.0
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    preflight: dict[str, PreflightReport] = field(default_factory=dict)
 
     @property
     def words(self) -> int:
@@ -58,6 +60,11 @@ def build(manuscript: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS, p
             writer.layout()
         key = "pdf" if writer.edition == "print" else f"pdf:{writer.edition}"
         result.outputs[key] = writer.write(out_dir)
+        if not isinstance(writer, ScreenPdfWriter):
+            say(f"preflight of the {writer.edition} edition")
+            report = result.preflight[writer.edition] = preflight(result.outputs[key], writer.spec)
+            if not report.ok:
+                raise OutputError(f"{result.outputs[key].name} failed preflight:\n  " + "\n  ".join(report.summary()))
     if "epub" in formats:
         say("writing the EPUB")
         result.outputs["epub"] = EpubWriter(book, diags, printed.document).write(out_dir)
