@@ -75,7 +75,8 @@ def test_pdf_holds_the_seed_words(sample):
 def test_pdf_pieces_open_on_recto_pages_and_bookmarks_nest(sample, varied):
     marks = outline(sample.outputs["pdf"])
     assert [(lvl, title) for lvl, title, _ in marks] == [
-        (1, "Contents"), (1, "Introduction"), (1, "Why I Joined"), (2, "From Chomsky to Marx: Why I Joined the IMT")]
+        (1, "Contents"), (1, "Introduction"), (1, "Why I Joined"), (2, "From Chomsky to Marx: Why I Joined the IMT"),
+        (1, "Index of Quotations"), (1, "Works Cited"), (1, "Image Credits")]
     marks = outline(varied.outputs["pdf"])
     titles = [(lvl, title) for lvl, title, _ in marks]
     assert (1, "Part the First: On Memory") in titles and (1, "Tables and Lists") in titles and (1, "Afterword") in titles

@@ -111,7 +111,7 @@ class FrontMatter(BaseModel):
     date: str | None = None
     series: str | None = None
     source: str | None = None
-    epigraphs: list[EpigraphSpec] = []
+    epigraphs: list[EpigraphSpec | str] = []  # a string is a key of quotations.yml
 
     @field_validator("date", mode="before")
     @classmethod

@@ -39,6 +39,35 @@ class Quotation:
     anchor: str = ""
     locator: str | None = None  # page, chapter or other place in the work
     key: str | None = None  # key in the quotation library, when used
+    year: str | None = None
+    translator: str | None = None
+    url: str | None = None
+
+    @property
+    def opening(self) -> str:
+        """The first words, as an index lists a quotation."""
+        words = self.text.split()
+        return " ".join(words[:8]) + ("…" if len(words) > 8 else "")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A work quoted in the book, as `sources.yml` describes it (or as an attribution names it)."""
+
+    key: str
+    title: str
+    author: str | None = None
+    year: str | None = None
+    publisher: str | None = None
+    url: str | None = None
+    translator: str | None = None
+
+
+@dataclass(frozen=True)
+class Contributor:
+    name: str
+    bio: str | None = None
+    sort_as: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +131,7 @@ class Piece:
     figures: tuple[Figure, ...]
     words: int
     title_html: str = ""
+    generated: str | None = None  # back matter made from the book: index-of-quotations, works-cited, …
 
     @property
     def byline(self) -> str:
@@ -158,6 +188,8 @@ class Anthology:
     stylesheets: tuple[Path, ...] = ()
     config_path: Path | None = None
     settings: Any = None  # the validated anthology.yml (edition options)
+    sources: tuple[Source, ...] = ()
+    people: tuple[Contributor, ...] = ()
 
     @property
     def pieces(self) -> list[Piece]:
@@ -181,6 +213,14 @@ class Anthology:
     @property
     def quotations(self) -> list[Quotation]:
         return [q for piece in self.pieces for q in piece.quotations]
+
+
+def sort_name(name: str) -> str:
+    """"Leon Trotsky" sorts as "Trotsky, Leon"; a single name sorts as itself."""
+    parts = name.split()
+    if len(parts) < 2:
+        return name
+    return f"{parts[-1]}, {' '.join(parts[:-1])}"
 
 
 def join_names(names: tuple[str, ...] | list[str]) -> str:

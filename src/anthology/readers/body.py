@@ -19,8 +19,11 @@ from lxml import etree, html as lhtml
 from ..errors import Diagnostics
 from ..fetcher import RefusedResource, Sandbox
 from ..model import Block, Figure, Heading, Location, Note, Quotation
+from ..quotations import unbalanced
+from .library import Library
 
 DASHES = ("—", "–", "―", "--")
+KEY_REF = re.compile(r"^\[?@([\w.-]+)\]?(?:\s*,\s*(.+))?$")
 CREDIT = re.compile(r"\s*(?:/\s*)?((?:Image|Photo|Photograph|Illustration|Credit|Source)\s*:\s*.+)$", re.S)
 EPUB_TYPE = "data-epub-type"  # written as epub:type when serialised (see to_xhtml)
 
@@ -70,7 +73,7 @@ def split_quotations(bq: etree._Element) -> list[etree._Element]:
     children = [c for c in bq if isinstance(c.tag, str)]
     for i, child in enumerate(children):
         groups[-1].append(child)
-        if is_attribution(child) and i < len(children) - 1 and len(groups[-1]) > 1:
+        if is_attribution(child) and i < len(children) - 1:
             groups.append([])
     if len(groups) == 1:
         return [bq]
@@ -103,7 +106,10 @@ class SourceLines:
 class BodyBuilder:
     """Builds one piece's `Body`; ids are prefixed with the piece id so they stay unique book-wide."""
 
-    def __init__(self, piece_id: str, path: Path, root: Path, source: SourceLines, diags: Diagnostics):
+    def __init__(self, piece_id: str, path: Path, root: Path, source: SourceLines, diags: Diagnostics,
+                 library: Library | None = None, language: str = "en"):
+        self.library = library or Library()
+        self.language = language
         self.pid = piece_id
         self.path = path
         self.root = root
@@ -117,17 +123,23 @@ class BodyBuilder:
         return f"{self.pid}-{kind}{self.counter}"
 
     # --- quotations -------------------------------------------------------------------------
-    def attribution(self, bq: etree._Element) -> tuple[str | None, str | None, str | None, etree._Element | None]:
-        """Split a closing "— Author, *Work*, locator" paragraph into its parts."""
+    def attribution(self, bq: etree._Element):
+        """Split a closing "— Author, *Work*, locator" (or "— @key, locator") paragraph into
+        (author, work, locator, key, the paragraph)."""
+        none = (None, None, None, None, None)
         paras = [c for c in bq if c.tag == "p"]
-        if len(paras) < 2:
-            return None, None, None, None
+        if not paras or not is_attribution(paras[-1]) or bq[-1] is not paras[-1]:
+            return none
         last = paras[-1]
-        if not is_attribution(last) or bq[-1] is not last:
-            return None, None, None, None
         head = (last.text or "").lstrip()
         dash = next(d for d in DASHES if head.startswith(d))
+        whole = text_of(last)[len(dash):].strip()
+        ref = KEY_REF.match(whole)
+        if len(paras) < 2 and not ref:
+            return none
         last.text = head[len(dash):].lstrip()
+        if ref:
+            return None, None, ref.group(2), ref.group(1), last
         cite = next((c for c in last if c.tag in ("em", "cite", "i")), None)
         if cite is not None:
             author = (last.text or "").strip().rstrip(",").strip() or None
@@ -136,24 +148,42 @@ class BodyBuilder:
             for extra in cite.itersiblings():
                 locator = ((locator or "") + " " + text_of(extra) + (extra.tail or "")).strip() or locator
         else:
-            whole = text_of(last)
             author, _, rest = whole.partition(",")
             author = author.strip() or None
             work = rest.strip() or None
             locator = None
-        return author, work, locator, last
+        return author, work, locator, None, last
 
-    def quotation(self, bq: etree._Element, kind: str, line: int = 0, given: etree._Element | None = None) -> Block:
+    def quotation(self, bq: etree._Element, kind: str, line: int = 0, given: etree._Element | None = None,
+                  key: str | None = None) -> Block:
         """A block quote as a quotation; `given` is a `::: {.quote author=… work=…}` wrapper
-        whose attribution the text already states, so it is recorded but not printed again."""
-        author, work, locator, attribution = self.attribution(bq)
+        whose attribution the text already states, so it is recorded but not printed again.
+        An attribution `— @key` (or a `key`) takes author, work and, when the quote is left
+        empty, its words from the quotation library."""
+        author, work, locator, ref_key, attribution = self.attribution(bq)
+        key = key or ref_key
         if given is not None and attribution is None:
             author, work, locator = given.get("data-author"), given.get("data-work"), given.get("data-locator")
+            key = given.get("data-key")
         anchor = self.next_id("q")
         if attribution is not None:
             bq.remove(attribution)
         text = " ".join(text_of(p) for p in bq)
-        line = line or self.source.find(text, ">")
+        line = line or self.source.find(text or (key or ""), ">")
+        extra = {}
+        if key is not None:
+            entry = self.library.quotations.get(key)
+            if entry is None:
+                self.diags.error(self.path, line, f"no quotation '{key}' in quotations.yml")
+                author = work = None
+            else:
+                author, work = entry.author, entry.work
+                locator = locator or entry.locator
+                extra = {"year": entry.year, "translator": entry.translator, "url": entry.url}
+                if not text:
+                    p = etree.SubElement(bq, "p")
+                    p.text = entry.text
+                    text = entry.text
         if attribution is not None:
             footer = etree.SubElement(bq, "footer")
             span = etree.SubElement(footer, "span", {"class": "attribution"})
@@ -168,6 +198,7 @@ class BodyBuilder:
                 c.text = work
                 if locator:
                     c.tail = ", " + locator
+        self.check_marks(text, line)
         bq.set("id", anchor)
         classes = ["quotation"] + (["attributed"] if author or work else [])
         if kind == "epigraph":
@@ -176,9 +207,14 @@ class BodyBuilder:
             bq.set("role", "doc-epigraph")
         bq.set("class", " ".join(classes))
         self.body.quotations.append(
-            Quotation(kind, text, author, work, Location(self.path, line), self.pid, anchor, locator)
+            Quotation(kind, text, author, work, Location(self.path, line), self.pid, anchor, locator, key, **extra)
         )
         return Block("epigraph" if kind == "epigraph" else "quotation", to_xhtml(bq), text)
+
+    def check_marks(self, text: str, line: int) -> None:
+        problem = unbalanced(text, self.language)
+        if problem:
+            self.diags.warning(self.path, line, f"unbalanced quotation marks: {problem}")
 
     # --- figures ----------------------------------------------------------------------------
     def figure(self, p: etree._Element, img: etree._Element) -> Block:
@@ -332,6 +368,7 @@ class BodyBuilder:
                 return self.figure(el, imgs[0])
             if not text and len(el) == 0:
                 return None
+            self.check_marks(text, self.source.find(text))
             return Block("paragraph", to_xhtml(el), text)
         if tag in ("h2", "h3", "h4", "h5", "h6"):
             hid = f"{self.pid}-{slugify(text)}"

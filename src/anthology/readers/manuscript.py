@@ -11,8 +11,10 @@ from lxml import html as lhtml
 
 from ..config import BCP47, Config, FrontMatter, validate
 from ..errors import Diagnostics, ManuscriptError
-from ..model import Anthology, BookMeta, Part, Piece
+from ..model import Anthology, BookMeta, Contributor, Part, Piece
+from ..quotations import check_quotations
 from .body import BodyBuilder, SourceLines, slugify
+from .library import Library, load_library
 from .markdown import inline_html, normalise, to_html
 from .yamlsource import load_yaml
 
@@ -60,8 +62,25 @@ def piece_id(path: Path, taken: set[str]) -> str:
     return pid
 
 
+GENERATED = {
+    "index-of-quotations": "Index of Quotations",
+    "works-cited": "Works Cited",
+    "contributors": "Contributors",
+    "image-credits": "Image Credits",
+}
+
+
+def generated_piece(kind: str, title: str | None, role: str, part_id: str | None, where: Path, taken: set[str]) -> Piece:
+    """Back matter made from the book itself; its content is rendered by the editions."""
+    pid = piece_id(Path(kind), taken)
+    title = title or GENERATED[kind]
+    return Piece(id=pid, slug=pid, source_path=where, title=title, title_html=escape(title), subtitle=None,
+                 authors=(), date=None, series=None, source=None, role=role, part_id=part_id, epigraphs=(),
+                 blocks=(), notes=(), quotations=(), headings=(), figures=(), words=0, generated=kind)
+
+
 def load_piece(path: Path, root: Path, role: str, part_id: str | None, language: str,
-               taken: set[str], diags: Diagnostics) -> Piece | None:
+               taken: set[str], diags: Diagnostics, library: Library | None = None) -> Piece | None:
     text = read_text(path, diags)
     if text is None:
         return None
@@ -78,9 +97,13 @@ def load_piece(path: Path, root: Path, role: str, part_id: str | None, language:
     for key in (fm.model_extra or {}):
         diags.warning(path, doc.line((key,)), f"unknown front matter key '{key}' is ignored")
     pid = piece_id(path, taken)
-    builder = BodyBuilder(pid, path, root, SourceLines(body_text, body_line), diags)
+    builder = BodyBuilder(pid, path, root, SourceLines(body_text, body_line), diags, library, language)
     epigraph_blocks = []
     for i, epi in enumerate(fm.epigraphs):
+        if isinstance(epi, str):
+            bq = lhtml.fragment_fromstring("<blockquote></blockquote>")
+            epigraph_blocks.append(builder.quotation(bq, "epigraph", line=doc.line(("epigraphs", i)), key=epi))
+            continue
         attribution = ", ".join(filter(None, [escape(epi.author or ""), f"<em>{escape(epi.work)}</em>" if epi.work else ""]))
         html = f"<blockquote><p>{inline_html(epi.text, language)}</p>"
         html += f"<p>— {attribution}</p></blockquote>" if attribution else "</blockquote>"
@@ -156,7 +179,7 @@ def load(root: Path) -> tuple[Anthology, Diagnostics]:
     taken: set[str] = set()
     entries: list[Part | Piece] = []
     seen_paths: dict[Path, int] = {}
-    part_positions = [i for i, item in enumerate(contents) if isinstance(item, dict)]
+    part_positions = [i for i, item in enumerate(contents) if isinstance(item, dict) and "part" in item]
     first_part = part_positions[0] if part_positions else len(contents)
     last_part = part_positions[-1] if part_positions else -1
 
@@ -169,10 +192,26 @@ def load(root: Path) -> tuple[Anthology, Diagnostics]:
             diags.error(config_path, line, f"'{value}' is listed twice in contents (first at line {seen_paths[path]})")
             return None
         seen_paths[path] = line
-        return load_piece(path, root, role, part_id, language, taken, diags)
+        return load_piece(path, root, role, part_id, language, taken, diags, library)
 
+    def role_at(i: int) -> str:
+        if not part_positions:
+            return "body"
+        return "front" if i < first_part else "back" if i > last_part else "body"
+
+    library = load_library(root, diags)
     for i, item in enumerate(contents):
-        if isinstance(item, dict):
+        if isinstance(item, dict) and "generate" in item:
+            kind = item.get("generate")
+            unknown = set(item) - {"generate", "title"}
+            for key in sorted(unknown):
+                diags.error(config_path, doc.line(("contents", i, key)), f"unknown key '{key}' in a generated piece")
+            if kind not in GENERATED:
+                diags.error(config_path, doc.line(("contents", i, "generate")),
+                            f"cannot generate '{kind}': choose one of {', '.join(GENERATED)}")
+                continue
+            entries.append(generated_piece(kind, item.get("title"), role_at(i), None, config_path, taken))
+        elif isinstance(item, dict):
             unknown = set(item) - {"part", "pieces"}
             for key in sorted(unknown):
                 diags.error(config_path, doc.line(("contents", i, key)), f"unknown key '{key}' in a part")
@@ -191,10 +230,7 @@ def load(root: Path) -> tuple[Anthology, Diagnostics]:
             pieces = [piece_at(v, ("contents", i, "pieces", j), "body", part_id) for j, v in enumerate(pieces_spec)]
             entries.append(Part(part_id, title.strip(), tuple(p for p in pieces if p)))
         else:
-            role = "front" if i < first_part else "back" if i > last_part else "body"
-            if not part_positions:
-                role = "body"
-            piece = piece_at(item, ("contents", i), role, None)
+            piece = piece_at(item, ("contents", i), role_at(i), None)
             if piece:
                 entries.append(piece)
 
@@ -224,7 +260,14 @@ def load(root: Path) -> tuple[Anthology, Diagnostics]:
     )
     styles_dir = root / "styles"
     stylesheets = tuple(sorted(styles_dir.glob("*.css"))) if styles_dir.is_dir() else ()
+    people = tuple(library.contributors.get(name) or Contributor(name)
+                   for name in dict.fromkeys(n for e in entries for p in (e.pieces if isinstance(e, Part) else [e])
+                                             for n in p.authors))
     book = Anthology(meta=meta, root=root, entries=tuple(entries), stylesheets=stylesheets,
-                     config_path=config_path, settings=config)
+                     config_path=config_path, settings=config, sources=tuple(library.sources.values()),
+                     people=people)
+    check_quotations(book, library, diags)
+    if diags.errors:
+        raise ManuscriptError("the manuscript has errors", diags)
     return book, diags
 

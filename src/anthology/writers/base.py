@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from ..model import Anthology
-from .. import theme
+from .. import quotations, theme
 
 
 def build_time() -> dt.datetime:
@@ -27,6 +27,8 @@ class Writer:
     def __init__(self, book: Anthology):
         self.book = book
         self.env = theme.environment(book.root)
+        self.env.globals.update(quotation_index=quotations.quotation_index, works_cited=quotations.works_cited,
+                                image_credits=quotations.image_credits)
 
     def output_path(self, out_dir: Path) -> Path:
         return Path(out_dir) / f"{self.book.meta.slug}{self.suffix}"
