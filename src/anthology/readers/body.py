@@ -86,21 +86,29 @@ def split_quotations(bq: etree._Element) -> list[etree._Element]:
 
 
 class SourceLines:
-    """Finds the line of a passage in the Markdown source, for diagnostics."""
+    """Finds the line of a passage in the Markdown source, for diagnostics.
+
+    Blocks are looked up in reading order, so the search starts after the last match: the
+    second of two identical quotations gets its own line.
+    """
 
     def __init__(self, text: str, first_line: int):
         self.lines = text.split("\n")
         self.first_line = first_line
+        self.cursor = 0
 
     def find(self, snippet: str, prefix: str = "") -> int:
         words = re.findall(r"\w+", snippet)[:6]
         if not words:
-            return self.first_line
+            return self.first_line + self.cursor
         pattern = re.compile(r"\W+".join(re.escape(w) for w in words[:3]))
-        for i, line in enumerate(self.lines):
+        order = list(range(self.cursor, len(self.lines))) + list(range(0, self.cursor))
+        for i in order:
+            line = self.lines[i]
             if line.lstrip().startswith(prefix) and pattern.search(line):
+                self.cursor = i
                 return self.first_line + i
-        return self.first_line
+        return self.first_line + self.cursor
 
 
 class BodyBuilder:
