@@ -96,10 +96,13 @@ class PageMap:
     starts: list[PageStart]
 
     @classmethod
-    def from_layout(cls, document, first_body_id: str | None, known_ids: set[str]) -> "PageMap":
+    def from_layout(cls, document, first_body_id: str | None, known_ids: set[str], total: int | None = None) -> "PageMap":
         """Keep the pages from the first one whose words exist in the EPUB; a page with no
-        word of its own (blank, or display matter) is marked where the next page begins."""
-        raw = page_starts(document, body_start_index(document, first_body_id))
+        word of its own (blank, or display matter) is marked where the next page begins.
+        `total` counts the blank pages added after layout to reach the page multiple."""
+        body_start = body_start_index(document, first_body_id)
+        raw = page_starts(document, body_start)
+        raw += [PageStart(i, str(i - body_start + 1), None, 0) for i in range(len(raw), total or len(raw))]
         kept: list[PageStart] = []
         for start in raw:
             located = start.element_id in known_ids

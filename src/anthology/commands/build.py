@@ -67,6 +67,6 @@ def build(manuscript: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS, p
                 raise OutputError(f"{result.outputs[key].name} failed preflight:\n  " + "\n  ".join(report.summary()))
     if "epub" in formats:
         say("writing the EPUB")
-        result.outputs["epub"] = EpubWriter(book, diags, printed.document).write(out_dir)
+        result.outputs["epub"] = EpubWriter(book, diags, printed).write(out_dir)
     result.seconds = time.perf_counter() - started
     return result

@@ -45,8 +45,8 @@ class EpubWriter(Writer):
     suffix = ".epub"
 
     def __init__(self, book, diags: Diagnostics | None = None, layout=None):
-        """`layout` is the print edition's laid-out WeasyPrint document, when the build has one:
-        its pages become the EPUB's page-break markers and page list."""
+        """`layout` is the print edition's writer once laid out, when the build has one: its
+        pages become the EPUB's page-break markers and page list."""
         super().__init__(book)
         self.diags = diags if diags is not None else Diagnostics()
         self.layout = layout
@@ -107,7 +107,7 @@ class EpubWriter(Writer):
                 for element_id in etree.fromstring(out[doc.uid]).xpath("//@id"):
                     owner[str(element_id)] = doc.file_name
             first_body = next((d.uid for d in self.docs if d.landmark == "bodymatter"), None)
-            self.page_map = PageMap.from_layout(self.layout, first_body, set(owner))
+            self.page_map = PageMap.from_layout(self.layout.document, first_body, set(owner), self.layout.pages)
             for doc in text_docs:
                 out[doc.uid] = self.page_map.insert_markers(out[doc.uid], doc is text_docs[-1])
             for start, element_id, _ in self.page_map.resolved():

@@ -1,0 +1,127 @@
+"""The EPUB as readers and checkers see it: print page numbers that match the PDF word for
+word, accessibility metadata, navigation, and validity at book scale."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import zipfile
+
+import pytest
+from lxml import etree
+
+from anthology.commands.build import build
+from anthology.generator import generate
+
+from conftest import assert_epub_valid
+
+NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
+      "x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
+
+
+def words(text: str) -> list[str]:
+    text = text.replace("\u2010\n", "").replace("\u00ad", "")
+    return [w.lower() for w in re.findall(r"\w+", text)]
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    root = generate(tmp_path_factory.mktemp("gen") / "ms", pieces=24, parts=3, seed=11, words=(700, 2600))
+    return build(root, tmp_path_factory.mktemp("out"), ("pdf", "epub"))
+
+
+def read(epub, name):
+    with zipfile.ZipFile(epub) as z:
+        return etree.fromstring(z.read(name))
+
+
+def documents(epub):
+    with zipfile.ZipFile(epub) as z:
+        return {n: etree.fromstring(z.read(n)) for n in z.namelist() if n.endswith(".xhtml")}
+
+
+def test_page_list_has_one_entry_per_print_page_of_the_body(book):
+    nav = read(book.outputs["epub"], "EPUB/nav.xhtml")
+    labels = nav.xpath("//x:nav[@epub:type='page-list']//x:a/text()", namespaces=NS)
+    arabic = [int(label) for label in labels if label.isdigit()]
+    pdf_pages = len(subprocess.run(["pdftotext", str(book.outputs["pdf"]), "-"], capture_output=True,
+                                   text=True, check=True).stdout.split("\f")) - 1
+    first_body = pdf_pages - len(arabic)
+    assert arabic == list(range(1, pdf_pages - first_body + 1))
+    # every entry links to a marker that exists, in a document of the spine
+    docs = documents(book.outputs["epub"])
+    for href in nav.xpath("//x:nav[@epub:type='page-list']//x:a/@href", namespaces=NS):
+        name, anchor = href.split("#")
+        marker = docs[f"EPUB/{name}"].xpath(f"//*[@id='{anchor}']")
+        assert marker and marker[0].get(f"{{{NS['epub']}}}type") == "pagebreak"
+        assert marker[0].get("role") == "doc-pagebreak"
+
+
+def test_markers_sit_before_the_first_word_of_each_print_page(book):
+    docs = documents(book.outputs["epub"])
+    nav = read(book.outputs["epub"], "EPUB/nav.xhtml")
+    entries = [(a.text, a.get("href")) for a in nav.xpath("//x:nav[@epub:type='page-list']//x:a", namespaces=NS)]
+    text = subprocess.run(["pdftotext", str(book.outputs["pdf"]), "-"], capture_output=True, text=True,
+                          check=True).stdout.split("\f")
+    first_body = len(text) - 1 - sum(1 for label, _ in entries if label.isdigit())
+    checked = matched = 0
+    for label, href in entries:
+        if not label.isdigit():
+            continue
+        page_words = words(text[first_body + int(label) - 1])
+        if len(page_words) < 8:  # a blank verso or a part title: nothing of its own to begin
+            continue
+        name, anchor = href.split("#")
+        marker = docs[f"EPUB/{name}"].xpath(f"//*[@id='{anchor}']")[0]
+        after = words(" ".join(marker.xpath("following::text()")[:40]))[:3]
+        checked += 1
+        # joined, so that letter-spaced small capitals ("P art 1") still compare
+        if "".join(after) in "".join(page_words[:20]):
+            matched += 1
+    assert checked > 100
+    assert matched / checked >= 0.99, (matched, checked)
+
+
+def test_opf_accessibility_metadata_and_page_source(book):
+    opf = read(book.outputs["epub"], "EPUB/content.opf")
+    props = {}
+    for meta in opf.xpath("//opf:meta[@property]", namespaces=NS):
+        props.setdefault(meta.get("property"), []).append(meta.text)
+    assert props["schema:accessMode"] == ["textual", "visual"]
+    assert props["schema:accessModeSufficient"] == ["textual"]
+    assert {"structuralNavigation", "tableOfContents", "readingOrder", "alternativeText", "pageNavigation",
+            "printPageNumbers"} <= set(props["schema:accessibilityFeature"])
+    assert props["schema:accessibilityHazard"] == ["none"]
+    assert props["schema:accessibilitySummary"][0]
+    assert props["dcterms:conformsTo"] == ["EPUB Accessibility 1.1 - WCAG 2.2 Level AA"]
+    assert props["pageBreakSource"] == opf.xpath("//dc:source/text()", namespaces=NS)
+    assert props["belongs-to-collection"] == ["A generated series"]
+    cover = opf.xpath("//opf:item[@properties='cover-image']", namespaces=NS)
+    assert cover and cover[0].get("media-type") == "image/png"
+
+
+def test_landmarks_and_semantics(book):
+    docs = documents(book.outputs["epub"])
+    nav = docs["EPUB/nav.xhtml"]
+    landmarks = nav.xpath("//x:nav[@epub:type='landmarks']//x:a/@epub:type", namespaces=NS)
+    assert landmarks == ["cover", "titlepage", "copyright-page", "toc", "bodymatter"]
+    for name, doc in docs.items():
+        assert doc.get("{http://www.w3.org/XML/1998/namespace}lang") == "en", name
+    essay = next(d for n, d in docs.items() if "essay-0001" in n)
+    assert essay.xpath("//x:section[@epub:type='chapter'][@role='doc-chapter']", namespaces=NS)
+    assert essay.xpath("//x:blockquote[@epub:type='epigraph'][@role='doc-epigraph']", namespaces=NS) or \
+        essay.xpath("//x:blockquote", namespaces=NS)
+    parts = [d for n, d in docs.items() if "/part-" in n]
+    assert parts and all(d.xpath("//x:section[@epub:type='part'][@role='doc-part']", namespaces=NS) for d in parts)
+
+
+def test_generated_book_passes_epubcheck(book):
+    assert_epub_valid(book.outputs["epub"])
+
+
+def test_hundred_piece_anthology_passes_epubcheck(tmp_path):
+    root = generate(tmp_path / "ms", pieces=100, parts=5, seed=5, words=(120, 400))
+    result = build(root, tmp_path / "out", ("epub",))
+    assert_epub_valid(result.outputs["epub"])
+    with zipfile.ZipFile(result.outputs["epub"]) as z:
+        assert sum(1 for n in z.namelist() if "essay-" in n) == 100
