@@ -125,3 +125,27 @@ def test_hundred_piece_anthology_passes_epubcheck(tmp_path):
     assert_epub_valid(result.outputs["epub"])
     with zipfile.ZipFile(result.outputs["epub"]) as z:
         assert sum(1 for n in z.namelist() if "essay-" in n) == 100
+
+
+def test_embedded_fonts_are_subset_to_the_glyphs_used(make_manuscript, tmp_path):
+    from fontTools.ttLib import TTFont
+
+    from anthology.fonts import font_files
+
+    root = make_manuscript({
+        "anthology.yml": "title: Fonts\nlanguage: en\ncontents: [a.md]\nepub:\n  embed_fonts: true\n",
+        "a.md": "---\ntitle: Few Glyphs\n---\n\nabc *italic* **bold**\n",
+    })
+    epub_path = build(root, tmp_path / "out", ("epub",)).outputs["epub"]
+    assert_epub_valid(epub_path)
+    with zipfile.ZipFile(epub_path) as z:
+        fonts = sorted(n for n in z.namelist() if n.startswith("EPUB/fonts/"))
+        assert [n.rsplit("-", 1)[1] for n in fonts] == ["Bold.otf", "Italic.otf", "Regular.otf"]
+        css = z.read("EPUB/styles/book.css").decode()
+        regular = z.read(next(n for n in fonts if n.endswith("Regular.otf")))
+    assert css.count("@font-face") == 3 and 'font-family: "EB Garamond 12", serif' in css
+    full = font_files()["Regular"]
+    assert len(regular) < full.stat().st_size / 3
+    import io
+    cmap = TTFont(io.BytesIO(regular))["cmap"].getBestCmap()
+    assert ord("a") in cmap and ord("Q") not in cmap

@@ -14,6 +14,7 @@ from .. import theme
 from ..atomic import atomic_path
 from ..errors import Diagnostics, OutputError
 from ..fetcher import RefusedResource, Sandbox, guess_type
+from ..fonts import FAMILY, STYLES, font_files, subset_font
 from ..cover import front_cover_png
 from ..model import Part, Piece
 from ..pagemap import PageMap
@@ -132,9 +133,28 @@ class EpubWriter(Writer):
                 self.diags.warning(self.book.config_path, 0, f"epub.cover: {exc}; a cover is drawn from the title instead")
         return front_cover_png(self.book)
 
-    def stylesheet(self) -> bytes:
+    def stylesheet(self, fonts: list[tuple[str, str]] = ()) -> bytes:
         css = "\n".join(p.read_text(encoding="utf-8") for p in theme.stylesheets("epub", self.book.stylesheets))
+        if fonts:
+            faces = "".join(f'@font-face {{ font-family: "{FAMILY}"; font-style: {fonts_style}; font-weight: {weight}; '
+                            f'src: url("../{name}"); }}\n' for name, (fonts_style, weight) in fonts)
+            css = faces + css + f'\nbody {{ font-family: "{FAMILY}", serif; }}\n'
         return css.encode("utf-8")
+
+    def font_items(self, contents: dict[str, bytes]) -> list[epub.EpubItem]:
+        """The book face subset to the characters the book uses, when `epub.embed_fonts` asks."""
+        if self.book.settings is None or not self.book.settings.epub.embed_fonts:
+            return []
+        files = font_files()
+        if not files:
+            self.diags.warning(self.book.config_path, 0, "epub.embed_fonts: the book typeface is not installed; "
+                                                         "no font is embedded (apt-get install fonts-ebgaramond)")
+            return []
+        text = "".join("".join(etree.fromstring(c).itertext()) for c in contents.values())
+        return [epub.EpubItem(uid=f"font-{style.lower()}", file_name=f"fonts/{FAMILY.replace(' ', '')}-{style}{path.suffix}",
+                              media_type="font/otf" if path.suffix == ".otf" else "font/ttf",
+                              content=subset_font(path, text))
+                for style, path in sorted(files.items())]
 
     def images(self) -> list[epub.EpubItem]:
         sandbox = Sandbox([self.book.root])
@@ -203,7 +223,11 @@ class EpubWriter(Writer):
             source = source or f"{self.book.meta.identifier}#print"
             book.add_metadata("DC", "source", source)
             book.add_metadata(None, "meta", source, {"property": "pageBreakSource"})
-        book.add_item(epub.EpubItem(uid="css", file_name=STYLESHEET, media_type="text/css", content=self.stylesheet()))
+        fonts = self.font_items(contents)
+        for item in fonts:
+            book.add_item(item)
+        faces = [(f.file_name, STYLES[f.id.removeprefix("font-").title()]) for f in fonts]
+        book.add_item(epub.EpubItem(uid="css", file_name=STYLESHEET, media_type="text/css", content=self.stylesheet(faces)))
         cover = epub.EpubCover(file_name=COVER_IMAGE)
         cover.media_type = "image/png" if self.cover_image()[:4] == b"\x89PNG" else "image/jpeg"
         cover.content = self.cover_image()
