@@ -27,14 +27,15 @@ def test_build_writes_both_editions(minimal, tmp_path):
     out = tmp_path / "out"
     result = run("build", minimal, "--out", out)
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["a-small-book-screen.pdf", "a-small-book.epub", "a-small-book.pdf"]
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
+        "a-small-book-screen.pdf", "a-small-book.epub", "a-small-book.pdf"]
     assert "1 pieces" in result.output or "1 piece" in result.output
 
 
 def test_build_one_format(minimal, tmp_path):
     out = tmp_path / "out"
     assert run("build", minimal, "--out", out, "--format", "epub").exit_code == 0
-    assert [p.name for p in out.iterdir()] == ["a-small-book.epub"]
+    assert [p.name for p in out.iterdir() if not p.name.startswith(".")] == ["a-small-book.epub"]
 
 
 def test_bad_manuscript_exits_2_with_every_problem_and_writes_nothing(make_manuscript, tmp_path):

@@ -60,12 +60,17 @@ def _text_boxes(box, ids: tuple[str, ...] = ()):
         yield from _text_boxes(child, ids)
 
 
+def label(index: int, body_start: int) -> str:
+    """The folio printed on a page: roman before the body, arabic from 1 after."""
+    return roman(index + 1) if index < body_start else str(index - body_start + 1)
+
+
 def page_starts(document, body_start: int) -> list[PageStart]:
     """The first word of every page of a laid-out WeasyPrint document."""
     seen: dict[str, int] = {}
     starts = []
     for index, page in enumerate(document.pages):
-        label = roman(index + 1) if index < body_start else str(index - body_start + 1)
+        folio = label(index, body_start)
         first = None
         for box, ids in _text_boxes(page._page_box):
             if not ids or not box.text.strip():
@@ -73,20 +78,12 @@ def page_starts(document, body_start: int) -> list[PageStart]:
             element = ids[-1]
             count = seen.get(element, 0)
             if first is None:
-                first = PageStart(index, label, element, count)
+                first = PageStart(index, folio, element, count)
             seen[element] = count + nonspace(box.text)
-        starts.append(first or PageStart(index, label, None, 0))
+        starts.append(first or PageStart(index, folio, None, 0))
     return starts
 
 
-def body_start_index(document, first_body_id: str | None) -> int:
-    """The index of the page where arabic numbering starts (the first part or body piece)."""
-    if first_body_id is None:
-        return 0
-    for index, page in enumerate(document.pages):
-        if first_body_id in page.anchors:
-            return index
-    return 0
 
 
 @dataclass
@@ -96,13 +93,12 @@ class PageMap:
     starts: list[PageStart]
 
     @classmethod
-    def from_layout(cls, document, first_body_id: str | None, known_ids: set[str], total: int | None = None) -> "PageMap":
+    def from_starts(cls, raw: list[PageStart], known_ids: set[str], total: int | None = None) -> "PageMap":
         """Keep the pages from the first one whose words exist in the EPUB; a page with no
         word of its own (blank, or display matter) is marked where the next page begins.
         `total` counts the blank pages added after layout to reach the page multiple."""
-        body_start = body_start_index(document, first_body_id)
-        raw = page_starts(document, body_start)
-        raw += [PageStart(i, str(i - body_start + 1), None, 0) for i in range(len(raw), total or len(raw))]
+        body_start = next((int(s.index) - int(s.label) + 1 for s in raw if s.label.isdigit()), 0)
+        raw = raw + [PageStart(i, str(i - body_start + 1), None, 0) for i in range(len(raw), total or len(raw))]
         kept: list[PageStart] = []
         for start in raw:
             located = start.element_id in known_ids

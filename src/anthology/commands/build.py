@@ -30,7 +30,8 @@ class BuildResult:
         return sum(p.words for p in self.book.pieces)
 
 
-def build(manuscript: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS, progress=None) -> BuildResult:
+def build(manuscript: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS, progress=None,
+          jobs: int | None = None) -> BuildResult:
     """Build the requested editions; raise ManuscriptError (with every diagnostic) on bad input.
 
     All reading happens before any writing. The (first) print edition is always laid out
@@ -41,17 +42,18 @@ def build(manuscript: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS, p
     say(f"reading {manuscript}")
     book, diags = load(Path(manuscript))
     result = BuildResult(book, diagnostics=diags)
+    out_dir = Path(out_dir)
     if diags.errors:
         raise ManuscriptError("the manuscript has errors", diags)
-    out_dir = Path(out_dir)
     names = list(book.settings.editions) if book.settings is not None else ["print"]
-    printed = PdfWriter(book, diags, names[0])
+    cache = out_dir / ".cache" / "chunks"
+    printed = PdfWriter(book, diags, names[0], workers=jobs, cache=cache)
     say(f"laying out the {printed.edition} edition")
     printed.layout()
     result.pages = printed.pages
     writers = []
     if "pdf" in formats:
-        writers = [printed] + [PdfWriter(book, diags, name) for name in names[1:]]
+        writers = [printed] + [PdfWriter(book, diags, name, workers=jobs, cache=cache) for name in names[1:]]
     if "screen" in formats:
         writers.append(ScreenPdfWriter(book, diags, printed.spec))
     for writer in writers:

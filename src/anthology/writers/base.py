@@ -6,6 +6,8 @@ import datetime as dt
 import os
 from pathlib import Path
 
+from markupsafe import Markup, escape
+
 from ..model import Anthology
 from .. import quotations, theme
 
@@ -28,7 +30,14 @@ class Writer:
         self.book = book
         self.env = theme.environment(book.root)
         self.env.globals.update(quotation_index=quotations.quotation_index, works_cited=quotations.works_cited,
-                                image_credits=quotations.image_credits)
+                                image_credits=quotations.image_credits, fill=None, page_attr=self.page_attr)
+        self.page_labels: dict[str, str] = {}
+
+    def page_attr(self, target: str) -> Markup:
+        """` data-page="12"` where the print page of a target is already known (a chunked
+        layout); print.css then sets it instead of computing target-counter()."""
+        label = self.page_labels.get(target)
+        return Markup(f' data-page="{escape(label)}"') if label else Markup("")
 
     def output_path(self, out_dir: Path) -> Path:
         return Path(out_dir) / f"{self.book.meta.slug}{self.suffix}"

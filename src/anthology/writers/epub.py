@@ -107,8 +107,7 @@ class EpubWriter(Writer):
             for doc in text_docs:
                 for element_id in etree.fromstring(out[doc.uid]).xpath("//@id"):
                     owner[str(element_id)] = doc.file_name
-            first_body = next((d.uid for d in self.docs if d.landmark == "bodymatter"), None)
-            self.page_map = PageMap.from_layout(self.layout.document, first_body, set(owner), self.layout.pages)
+            self.page_map = PageMap.from_starts(self.layout.page_starts(), set(owner), self.layout.pages)
             for doc in text_docs:
                 out[doc.uid] = self.page_map.insert_markers(out[doc.uid], doc is text_docs[-1])
             for start, element_id, _ in self.page_map.resolved():

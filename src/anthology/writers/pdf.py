@@ -6,9 +6,12 @@ the screen edition drops bleed and marks, keeps links live and is tagged PDF/UA-
 
 from __future__ import annotations
 
+import hashlib
+import io
 import shutil
 import subprocess
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
@@ -19,6 +22,9 @@ from .. import printspec, theme
 from ..atomic import atomic_path
 from ..errors import Diagnostics, OutputError
 from ..fetcher import Sandbox, SandboxFetcher
+from ..model import Part
+from ..pagemap import PageStart, label, page_starts
+from . import chunks
 from .base import Writer, build_time
 
 BOOK_FONT = "EB Garamond"
@@ -59,8 +65,9 @@ def pt(value: float) -> str:
     return f"{value:.3f}pt"
 
 
-class PdfWriter(Writer):
-    """Writes one print edition; keeps the laid-out document for the EPUB's page map."""
+class SinglePassPdf(Writer):
+    """The whole book laid out as one WeasyPrint document: the screen edition, and the
+    baseline the chunked print edition is measured and checked against."""
 
     name = "pdf"
     suffix = ".pdf"
@@ -151,6 +158,12 @@ class PdfWriter(Writer):
         """The page count of the written file, padding included."""
         return self.spec.padded(len(self.document.pages))
 
+    def page_starts(self) -> list[PageStart]:
+        """The first word of every page, for the EPUB's page-break markers."""
+        first_body = next((e for e in self.book.entries if isinstance(e, Part) or e.role == "body"), None)
+        body_start = next((i for i, page in enumerate(self.document.pages) if first_body and first_body.id in page.anchors), 0)
+        return page_starts(self.document, body_start)
+
     def write_options(self) -> dict:
         return {"pdf_variant": self.variant} if self.variant else {}
 
@@ -181,7 +194,7 @@ class PdfWriter(Writer):
             pdf.save(path, deterministic_id=True)
 
 
-class ScreenPdfWriter(PdfWriter):
+class ScreenPdfWriter(SinglePassPdf):
     """`<slug>-screen.pdf`: the book to read on a screen — trim size only, live links, tagged."""
 
     def __init__(self, book, diags: Diagnostics | None = None, spec: printspec.PrintSpec | None = None):
@@ -197,3 +210,211 @@ class ScreenPdfWriter(PdfWriter):
 
     def write_options(self) -> dict:
         return {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
+
+
+@dataclass(frozen=True)
+class ChunkSpec:
+    """A run of pages laid out on its own: the display pages, a part title or a piece."""
+
+    key: str
+    kind: str  # "display", "part" or "piece"
+    wrapper: str  # "frontmatter", "mainmatter" or "backmatter", as in the single document
+    item: object = None
+    number: int = 0
+
+    @property
+    def needs_labels(self) -> bool:
+        """Whether its text holds page numbers of other chunks (contents, index, credits)."""
+        return self.kind == "display" or getattr(self.item, "generated", None) is not None
+
+
+class PdfWriter(SinglePassPdf):
+    """A print edition laid out chunk by chunk, in parallel and cached (see chunks.py)."""
+
+    def __init__(self, book, diags: Diagnostics | None = None, edition: str = "print",
+                 spec: printspec.PrintSpec | None = None, workers: int | None = None, cache: Path | None = None):
+        super().__init__(book, diags, edition, spec)
+        self.workers = workers or chunks.default_workers()
+        self.cache = chunks.Cache(cache)
+        self.plan = self._plan()
+        self.layouts: dict[str, chunks.ChunkLayout] = {}
+        self.starts: dict[str, int] = {}
+        self.total = 0
+        self.furniture = b""
+
+    def _plan(self) -> list[ChunkSpec]:
+        plan = [ChunkSpec("display", "display", "frontmatter")]
+        number = 0
+        for entry in self.book.entries:
+            if isinstance(entry, Part):
+                number += 1
+                plan.append(ChunkSpec(entry.id, "part", "mainmatter", entry, number))
+                plan += [ChunkSpec(p.id, "piece", "mainmatter", p) for p in entry.pieces]
+            else:
+                wrapper = {"front": "frontmatter", "back": "backmatter"}.get(entry.role, "mainmatter")
+                plan.append(ChunkSpec(entry.id, "piece", wrapper, entry))
+        return plan
+
+    # --- chunk documents ----------------------------------------------------------------------
+    def stylesheets(self) -> tuple[tuple[str, str], ...]:
+        sheets = [(p.as_uri(), p.read_text(encoding="utf-8")) for p in theme.stylesheets("print", self.book.stylesheets)]
+        geometry = "\n".join(line for line in self.edition_css().splitlines() if not line.startswith("@color-profile"))
+        return tuple(sheets + [("about:edition", geometry), ("about:chunk", chunks.NO_FURNITURE)])
+
+    def job(self, chunk: ChunkSpec, sheets, fonts: str) -> chunks.Job:
+        source = self.render("print_chunk.html.j2", chunk=chunk, edition_name=self.edition)
+        doc = lhtml.document_fromstring(source)
+        inline_footnotes(doc)
+        ids = set(doc.xpath("//@id"))
+        for link in doc.xpath("//a[starts-with(@href, '#')]"):
+            if link.get("href")[1:] not in ids:  # in another chunk: its page number is in data-page
+                del link.attrib["href"]
+        html = lhtml.tostring(doc, encoding="unicode", doctype="<!DOCTYPE html>")
+        images = [(self.book.root / f.src).read_bytes() for f in getattr(chunk.item, "figures", ()) if f.src]
+        roots = (str(self.book.root), str(theme.STYLES_DIR))
+        key = chunks.digest(html, repr(sheets), fonts, *images)
+        return chunks.Job(chunk.key, html, self.book.root.resolve().as_uri() + "/", sheets, roots, key)
+
+    def place(self) -> None:
+        """Where each chunk lands: every chunk opens on a recto, after a blank verso if need be."""
+        index = 0
+        for chunk in self.plan:
+            index += index % 2
+            self.starts[chunk.key] = index
+            index += self.layouts[chunk.key].pages if chunk.key in self.layouts else 1
+        self.total = index
+        first_body = next((c.key for c in self.plan if c.wrapper == "mainmatter"), None)
+        body_start = self.starts.get(first_body, 0)
+        self.page_labels = {}
+        for chunk in self.plan:
+            layout = self.layouts.get(chunk.key)
+            for j, ids in enumerate(layout.anchors if layout else ()):
+                for anchor in ids:
+                    self.page_labels.setdefault(anchor, label(self.starts[chunk.key] + j, body_start))
+        self.body_start = body_start
+
+    def layout(self):
+        """Lay the chunks out: first those whose text is fixed, then those that print page
+        numbers (contents, index), until every page number is stable."""
+        if not font_available(BOOK_FONT):
+            self.diags.warning(self.book.config_path, 0,
+                               f"the book typeface '{BOOK_FONT}' is not installed; the PDF falls back to DejaVu Serif "
+                               "(install it with: apt-get install fonts-ebgaramond)")
+        if self.variant and not CMYK_PROFILE.is_file():
+            raise OutputError(f"the CMYK profile {CMYK_PROFILE} is missing: apt-get install libgs-common")
+        fonts = font_fingerprint()
+        for _ in range(3):
+            sheets = self.stylesheets()
+            fixed = [c for c in self.plan if not c.needs_labels]
+            self.layouts = chunks.run([self.job(c, sheets, fonts) for c in fixed], self.cache, self.workers)
+            for _ in range(4):
+                self.place()
+                labels = dict(self.page_labels)
+                dependent = [self.job(c, sheets, fonts) for c in self.plan if c.needs_labels]
+                self.layouts.update(chunks.run(dependent, self.cache, self.workers))
+                self.place()
+                if self.page_labels == labels:
+                    break
+            gutter = self.spec.gutter(self.spec.padded(self.total))
+            if gutter == self.gutter:
+                break
+            self.gutter = gutter
+        for layout in self.layouts.values():
+            for url, reason in layout.refused:
+                self.diags.warning(self.book.config_path, 0, f"resource refused: {reason}")
+        missing = [p.id for p in self.book.pieces if p.id not in self.page_labels]
+        if missing:
+            raise OutputError(f"the PDF layout lost pieces: {', '.join(missing)}")
+        self.furniture = self.lay_out_furniture()
+        return self
+
+    # --- folios and running heads ---------------------------------------------------------------
+    def section_pages(self) -> dict[str, int]:
+        """How many pages each section of the book takes, blank versos aside."""
+        fill: dict[str, int] = {}
+        for chunk in self.plan:
+            layout = self.layouts[chunk.key]
+            if chunk.kind != "display":
+                fill[chunk.key] = layout.pages
+                continue
+            sections = ["halftitle", "titlepage", "copyright", "contents"]
+            firsts = [layout.first_page(s) for s in sections] + [layout.pages]
+            for name, first, after in zip(sections, firsts, firsts[1:]):
+                pages = after - first
+                while pages > 1 and not layout.anchors[first + pages - 1] and layout.starts[first + pages - 1] is None:
+                    pages -= 1  # the blank verso before the next section
+                fill[name] = pages
+        return fill
+
+    def lay_out_furniture(self) -> bytes:
+        """The book's page sequence with its text left out: folios, running heads, bookmarks
+        and the PDF/X identity, laid out in one light document."""
+        source = self.render("print.html.j2", fill=self.section_pages(), edition_name=self.edition,
+                             stylesheets=[p.as_uri() for p in theme.stylesheets("print", self.book.stylesheets)],
+                             edition_css=self.edition_css(), created=build_time().strftime("%Y-%m-%dT%H:%M:%SZ"))
+        key = chunks.digest(source, "furniture", repr(self.write_options()))
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached.pdf
+        document = HTML(string=source, base_url=self.book.root.resolve().as_uri() + "/", url_fetcher=self.fetcher()).render()
+        if len(document.pages) != self.total:
+            raise OutputError(f"the folios and running heads took {len(document.pages)} pages, the text {self.total}")
+        pdf = document.write_pdf(pdf_identifier=self.book.meta.identifier.encode("utf-8"), custom_metadata=True,
+                                 **self.write_options())
+        self.cache.put(key, chunks.ChunkLayout("furniture", len(document.pages), [], [], pdf=pdf))
+        return pdf
+
+    # --- the book -----------------------------------------------------------------------------
+    @property
+    def pages(self) -> int:
+        return self.spec.padded(self.total)
+
+    def page_starts(self) -> list[PageStart]:
+        starts = [PageStart(i, label(i, self.body_start), None, 0) for i in range(self.total)]
+        for chunk in self.plan:
+            for j, first in enumerate(self.layouts[chunk.key].starts):
+                i = self.starts[chunk.key] + j
+                if first is not None:
+                    starts[i] = PageStart(i, starts[i].label, first[0], first[1])
+        return starts
+
+    def write(self, out_dir: Path) -> Path:
+        if not self.furniture:
+            self.layout()
+        target = self.output_path(out_dir)
+        with atomic_path(target) as tmp:
+            with pikepdf.open(io.BytesIO(self.furniture)) as pdf:
+                for chunk in self.plan:
+                    with pikepdf.open(io.BytesIO(self.layouts[chunk.key].pdf)) as part:
+                        for j, page in enumerate(part.pages):
+                            pdf.pages[self.starts[chunk.key] + j].add_underlay(page)
+                share_fonts(pdf)
+                pdf.save(tmp)
+            self.finish(tmp)
+        return target
+
+
+def font_fingerprint() -> str:
+    """The installed fonts, as far as a layout can depend on them."""
+    if not shutil.which("fc-list"):
+        return ""
+    out = subprocess.run(["fc-list", "--format", "%{file}|%{fontversion}\n"], capture_output=True, text=True,
+                         check=False).stdout
+    return "\n".join(sorted(out.splitlines()))
+
+
+def share_fonts(pdf: pikepdf.Pdf) -> None:
+    """Chunks embed their own subsets of each face; keep identical streams (colour profiles,
+    repeated images, equal subsets) once."""
+    seen: dict[bytes, pikepdf.Object] = {}
+
+    def canonical(obj):
+        key = hashlib.sha256(obj.read_raw_bytes() + repr(sorted((k, repr(v)) for k, v in obj.items() if k != "/Length")).encode()).digest()
+        return seen.setdefault(key, obj)
+
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Dictionary) or isinstance(obj, pikepdf.Stream):
+            for key in list(obj.keys()):
+                value = obj[key]
+                if isinstance(value, pikepdf.Stream) and value.is_indirect:
+                    obj[key] = canonical(value)

@@ -1,0 +1,146 @@
+"""Parallel, cached layout of a print edition, one chunk at a time.
+
+Every piece opens on a recto, so its layout does not depend on where it lands. Each chunk
+(the display pages, a part title, a piece) is laid out on its own in a process pool, with
+the stylesheets parsed once per process, and cached under `build/.cache` by a digest of
+everything that can change it (its XHTML, the stylesheets, the edition's geometry, the
+fonts, the versions). What does depend on where a chunk lands — folios, running heads,
+page numbers in the contents and the index — comes afterwards: contents and index are laid
+out with known page numbers, and folios and running heads are laid out in one light
+"furniture" document (the book's page sequence with the text left out) whose pages are
+drawn over the chunks' pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import weasyprint
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+
+from .. import __version__
+from ..atomic import atomic_path
+from ..fetcher import Sandbox, SandboxFetcher
+from ..pagemap import page_starts
+
+# Margin boxes of chunk documents stay empty: the furniture document draws them.
+NO_FURNITURE = "@page { " + " ".join(
+    f"@{box} {{ content: none !important; }}" for box in
+    ("top-left", "top-center", "top-right", "bottom-left", "bottom-center", "bottom-right")) + " }"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One chunk to lay out: its document and what it may read."""
+
+    key: str
+    html: str
+    base_url: str
+    stylesheets: tuple[tuple[str, str], ...]  # (url, text) in cascade order
+    roots: tuple[str, ...]
+    digest: str
+
+
+@dataclass
+class ChunkLayout:
+    """What the book needs of a laid-out chunk: its pages' ids and first words, and the PDF."""
+
+    key: str
+    pages: int
+    anchors: list[list[str]]
+    starts: list[list | None]  # [element id, offset] of the first word of each page
+    refused: list[list[str]] = field(default_factory=list)
+    pdf: bytes = b""
+
+    def first_page(self, anchor: str) -> int | None:
+        return next((i for i, ids in enumerate(self.anchors) if anchor in ids), None)
+
+
+_FONTS: FontConfiguration | None = None
+_SHEETS: dict[tuple, list[CSS]] = {}
+
+
+def lay_out(job: Job) -> ChunkLayout:
+    """Lay one chunk out (in a worker process): stylesheets and fonts are parsed once per process."""
+    global _FONTS
+    fetcher = SandboxFetcher(Sandbox([Path(r) for r in job.roots]))
+    if _FONTS is None:
+        _FONTS = FontConfiguration()
+    sheets = _SHEETS.get(job.stylesheets)
+    if sheets is None:
+        sheets = [CSS(string=text, base_url=url, url_fetcher=fetcher, font_config=_FONTS)
+                  for url, text in job.stylesheets]
+        _SHEETS[job.stylesheets] = sheets
+    document = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
+        stylesheets=sheets, font_config=_FONTS)
+    starts = [[s.element_id, s.offset] if s.element_id else None for s in page_starts(document, 0)]
+    return ChunkLayout(job.key, len(document.pages), [sorted(p.anchors) for p in document.pages], starts,
+                       [list(r) for r in fetcher.refused], document.write_pdf())
+
+
+class Cache:
+    """Chunk layouts by digest under `build/.cache/chunks`, each written atomically."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+
+    def get(self, digest: str) -> ChunkLayout | None:
+        if self.folder is None:
+            return None
+        meta, pdf = self.folder / f"{digest}.json", self.folder / f"{digest}.pdf"
+        try:
+            data = json.loads(meta.read_text())
+            return ChunkLayout(**data, pdf=pdf.read_bytes())
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def put(self, digest: str, layout: ChunkLayout) -> None:
+        if self.folder is None:
+            return
+        data = {k: v for k, v in asdict(layout).items() if k != "pdf"}
+        with atomic_path(self.folder / f"{digest}.pdf") as tmp:
+            tmp.write_bytes(layout.pdf)
+        with atomic_path(self.folder / f"{digest}.json") as tmp:
+            tmp.write_text(json.dumps(data))
+
+
+def digest(*parts: str | bytes) -> str:
+    h = hashlib.sha256(f"anthology {__version__} weasyprint {weasyprint.__version__}".encode())
+    for part in parts:
+        h.update(b"\0")
+        h.update(part.encode("utf-8") if isinstance(part, str) else part)
+    return h.hexdigest()
+
+
+def run(jobs: list[Job], cache: Cache, workers: int) -> dict[str, ChunkLayout]:
+    """Lay out every job not already cached, in parallel when there are several."""
+    out: dict[str, ChunkLayout] = {}
+    todo = []
+    for job in jobs:
+        hit = cache.get(job.digest)
+        if hit is not None:
+            out[job.key] = hit
+        else:
+            todo.append(job)
+    if len(todo) > 1 and workers > 1:
+        with ProcessPoolExecutor(max_workers=min(workers, len(todo))) as pool:
+            # biggest first, so that no long chunk starts last
+            order = sorted(todo, key=lambda j: -len(j.html))
+            for job, layout in zip(order, pool.map(lay_out, order, chunksize=1)):
+                cache.put(job.digest, layout)
+                out[job.key] = layout
+    else:
+        for job in todo:
+            out[job.key] = layout = lay_out(job)
+            cache.put(job.digest, layout)
+    return out
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
