@@ -11,7 +11,7 @@ from rich.console import Console
 
 from . import __version__
 from .commands.build import FORMATS, build as run_build
-from .commands.check import check as run_check
+from .commands.check import as_json, check as run_check
 from .commands.cover import cover as run_cover
 from .importers import import_file
 from .errors import AnthologyError, Diagnostics, ExitCode
@@ -76,10 +76,12 @@ def build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool) -> None:
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def check(manuscript: Path, strict: bool, fmt: str) -> None:
-    """Check MANUSCRIPT without writing anything; print each problem as file:line: level: message."""
+    """Check MANUSCRIPT without writing anything: every loader problem, then the editor's lint
+    (straight quotes, double spaces, -- dashes, images without alternative text, broken
+    internal links, titles used twice, empty pieces), each as file:line:col: level: message."""
     diags = run_check(manuscript)
     if fmt == "json":
-        out.print_json(json.dumps([d.__dict__ for d in diags]))
+        click.echo(json.dumps(as_json(diags), ensure_ascii=False, indent=2))
     else:
         report(diags)
     failed = bool(diags.errors) or (strict and bool(diags.warnings))
