@@ -13,6 +13,7 @@ from . import __version__
 from .commands.build import FORMATS, build as run_build
 from .commands.check import as_json, check as run_check
 from .commands.cover import cover as run_cover
+from .commands.new import add as run_add, new as run_new
 from .importers import import_file
 from .errors import AnthologyError, Diagnostics, ExitCode
 
@@ -126,3 +127,36 @@ def import_(files: tuple[Path, ...], manuscript: Path | None) -> None:
             continue
         out.print(result.report(), soft_wrap=True, markup=False)
     sys.exit(int(ExitCode.BAD_MANUSCRIPT if failed else ExitCode.OK))
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+def new(folder: Path) -> None:
+    """Start a manuscript in FOLDER (new or empty): an anthology.yml whose comments explain every
+    key, an introduction and one essay in a part. It builds and checks clean as it stands."""
+    try:
+        written = run_new(folder)
+    except AnthologyError as exc:
+        err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        sys.exit(int(exc.exit_code))
+    for path in written:
+        out.print(f"wrote {path}", soft_wrap=True)
+    out.print(f"next: anthology build {folder}", soft_wrap=True, markup=False)
+
+
+@main.command()
+@click.argument("title")
+@click.option("--part", default=None, help="List the piece in this part (created after the last part if missing); "
+              "default: the last part, or the end of contents.")
+@click.option("--manuscript", type=click.Path(path_type=Path, file_okay=False), default=Path("manuscript"),
+              show_default=True)
+def add(title: str, part: str | None, manuscript: Path) -> None:
+    """Add a piece called TITLE: essays/<slug>.md (never over an existing file), listed in the
+    contents of anthology.yml, whose comments and layout are kept."""
+    try:
+        path, where = run_add(title, manuscript, part)
+    except AnthologyError as exc:
+        err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        sys.exit(int(exc.exit_code))
+    out.print(f"wrote {path}", soft_wrap=True)
+    out.print(f"anthology.yml: listed at {where}", soft_wrap=True, markup=False)
