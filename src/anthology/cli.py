@@ -14,6 +14,7 @@ from .commands.build import FORMATS, build as run_build
 from .commands.check import as_json, check as run_check
 from .commands.cover import cover as run_cover
 from .commands.new import add as run_add, new as run_new
+from .commands.serve import serve as run_serve
 from .importers import import_file
 from .errors import AnthologyError, Diagnostics, ExitCode
 
@@ -160,3 +161,23 @@ def add(title: str, part: str | None, manuscript: Path) -> None:
         sys.exit(int(exc.exit_code))
     out.print(f"wrote {path}", soft_wrap=True)
     out.print(f"anthology.yml: listed at {where}", soft_wrap=True, markup=False)
+
+
+@main.command()
+@MANUSCRIPT
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+def serve(manuscript: Path, port: int, host: str) -> None:
+    """Preview MANUSCRIPT as one web page, rebuilt and reloaded in the browser whenever a file
+    changes, its latest problems listed at the top (the errors alone when it cannot be loaded)."""
+    def started(url: str) -> None:
+        out.print(f"previewing {manuscript} at {url} (Ctrl-C to stop)", soft_wrap=True, markup=False)
+
+    def built(diags: Diagnostics, seconds: float) -> None:
+        out.print(f"rebuilt in {seconds:.2f} s: {len(diags.errors)} errors, {len(diags.warnings)} warnings")
+
+    try:
+        run_serve(manuscript, host, port, started, built)
+    except OSError as exc:
+        err.print(f"[red]error:[/red] cannot listen on {host}:{port}: {exc.strerror or exc}", soft_wrap=True)
+        sys.exit(int(ExitCode.OUTPUT_FAILED))
