@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.table import Table
 
 from . import __version__
 from .commands.build import FORMATS, build as run_build
@@ -15,7 +16,9 @@ from .commands.check import as_json, check as run_check
 from .commands.cover import cover as run_cover
 from .commands.new import add as run_add, new as run_new
 from .commands.serve import serve as run_serve
+from .commands.stats import stats as run_stats
 from .importers import import_file
+from .progress import Bar, Log, Silent
 from .errors import AnthologyError, Diagnostics, ExitCode
 
 err = Console(stderr=True, highlight=False)
@@ -47,14 +50,16 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["all", *FORMATS]), default="all", show_default=True,
               help="Which edition to build.")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
-def build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool) -> None:
+@click.option("--verbose", "-v", is_flag=True, help="Print every stage, with WeasyPrint's steps and warnings.")
+def build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool, verbose: bool) -> None:
     """Build MANUSCRIPT (default: ./manuscript) into OUT: <slug>.pdf (print), <slug>-screen.pdf
     and <slug>.epub. The EPUB's print page numbers come from the print layout, so building the
     EPUB alone lays the print edition out without writing it."""
     formats = FORMATS if fmt == "all" else (fmt,)
-    progress = None if quiet else (lambda message: err.print(f"[dim]{message}…[/dim]"))
+    progress = Silent() if quiet else Log(err) if verbose else Bar(err)
     try:
-        result = run_build(manuscript, out_dir, formats, progress)
+        with progress:
+            result = run_build(manuscript, out_dir, formats, progress)
     except AnthologyError as exc:
         report(exc.diagnostics)
         err.print(f"[red]error:[/red] {exc}" + (" — nothing was written" if exc.diagnostics.errors else ""))
@@ -67,10 +72,7 @@ def build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool) -> None:
                 out.print(f"  {line}", soft_wrap=True, markup=False)
         for kind, path in result.outputs.items():
             out.print(f"wrote {path}", soft_wrap=True)
-        warnings = len(result.diagnostics.warnings)
-        out.print(f"{len(result.book.pieces)} pieces, {result.words:,} words"
-                  + (f", {result.pages} pages" if result.pages else "")
-                  + f", {warnings} warning{'s' if warnings != 1 else ''}, {result.seconds:.1f} s")
+        out.print(result.summary(), soft_wrap=True)
 
 
 @main.command()
@@ -181,3 +183,38 @@ def serve(manuscript: Path, port: int, host: str) -> None:
     except OSError as exc:
         err.print(f"[red]error:[/red] cannot listen on {host}:{port}: {exc.strerror or exc}", soft_wrap=True)
         sys.exit(int(ExitCode.OUTPUT_FAILED))
+
+
+@main.command()
+@MANUSCRIPT
+@click.option("--edition", default="print", show_default=True, help="The print edition to lay out.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def stats(manuscript: Path, edition: str, fmt: str) -> None:
+    """Words and pages per piece and part, from the print layout, with the total page count
+    and the spine width it gives on the edition's paper. Nothing is written."""
+    try:
+        counted = run_stats(manuscript, edition)
+    except AnthologyError as exc:
+        report(exc.diagnostics)
+        err.print(f"[red]error:[/red] {exc}")
+        sys.exit(int(exc.exit_code))
+    if fmt == "json":
+        click.echo(json.dumps(counted.as_dict(), ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"{manuscript}: the {counted.edition} edition")
+    for column, justify in (("piece", "left"), ("part", "left"), ("words", "right"), ("pages", "right"),
+                            ("opens on page", "right")):
+        table.add_column(column, justify=justify)
+    table.add_row("title pages and contents", "", "", str(counted.front_pages), "1")
+    for piece in counted.pieces:
+        table.add_row(piece.title, piece.part or "", f"{piece.words:,}", str(piece.pages), str(piece.first_page))
+    table.add_section()
+    for part in counted.parts:
+        table.add_row("", f"{part.title} (with its title page)", f"{part.words:,}", str(part.pages), "")
+    table.add_section()
+    blank = counted.pages - counted.laid_out_pages
+    table.add_row("total" + (f" ({blank} blank pages to the page multiple)" if blank else ""), "",
+                  f"{counted.words:,}", str(counted.pages), "")
+    out.print(table)
+    out.print(f"spine: {counted.spine_pt / 72:.3f} in ({counted.spine_pt / 72 * 25.4:.1f} mm) "
+              f"for {counted.pages} pages on {counted.paper} paper", soft_wrap=True)
