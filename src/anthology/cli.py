@@ -8,12 +8,17 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.table import Table
 
 from . import __version__
 from .commands.build import FORMATS, build as run_build
-from .commands.check import check as run_check
+from .commands.check import as_json, check as run_check
 from .commands.cover import cover as run_cover
+from .commands.new import add as run_add, new as run_new
+from .commands.serve import serve as run_serve
+from .commands.stats import stats as run_stats
 from .importers import import_file
+from .progress import Bar, Log, Silent
 from .errors import AnthologyError, Diagnostics, ExitCode
 
 err = Console(stderr=True, highlight=False)
@@ -45,14 +50,16 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["all", *FORMATS]), default="all", show_default=True,
               help="Which edition to build.")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
-def build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool) -> None:
+@click.option("--verbose", "-v", is_flag=True, help="Print every stage, with WeasyPrint's steps and warnings.")
+def build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool, verbose: bool) -> None:
     """Build MANUSCRIPT (default: ./manuscript) into OUT: <slug>.pdf (print), <slug>-screen.pdf
     and <slug>.epub. The EPUB's print page numbers come from the print layout, so building the
     EPUB alone lays the print edition out without writing it."""
     formats = FORMATS if fmt == "all" else (fmt,)
-    progress = None if quiet else (lambda message: err.print(f"[dim]{message}…[/dim]"))
+    progress = Silent() if quiet else Log(err) if verbose else Bar(err)
     try:
-        result = run_build(manuscript, out_dir, formats, progress)
+        with progress:
+            result = run_build(manuscript, out_dir, formats, progress)
     except AnthologyError as exc:
         report(exc.diagnostics)
         err.print(f"[red]error:[/red] {exc}" + (" — nothing was written" if exc.diagnostics.errors else ""))
@@ -65,10 +72,7 @@ def build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool) -> None:
                 out.print(f"  {line}", soft_wrap=True, markup=False)
         for kind, path in result.outputs.items():
             out.print(f"wrote {path}", soft_wrap=True)
-        warnings = len(result.diagnostics.warnings)
-        out.print(f"{len(result.book.pieces)} pieces, {result.words:,} words"
-                  + (f", {result.pages} pages" if result.pages else "")
-                  + f", {warnings} warning{'s' if warnings != 1 else ''}, {result.seconds:.1f} s")
+        out.print(result.summary(), soft_wrap=True)
 
 
 @main.command()
@@ -76,10 +80,12 @@ def build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool) -> None:
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def check(manuscript: Path, strict: bool, fmt: str) -> None:
-    """Check MANUSCRIPT without writing anything; print each problem as file:line: level: message."""
+    """Check MANUSCRIPT without writing anything: every loader problem, then the editor's lint
+    (straight quotes, double spaces, -- dashes, images without alternative text, broken
+    internal links, titles used twice, empty pieces), each as file:line:col: level: message."""
     diags = run_check(manuscript)
     if fmt == "json":
-        out.print_json(json.dumps([d.__dict__ for d in diags]))
+        click.echo(json.dumps(as_json(diags), ensure_ascii=False, indent=2))
     else:
         report(diags)
     failed = bool(diags.errors) or (strict and bool(diags.warnings))
@@ -124,3 +130,91 @@ def import_(files: tuple[Path, ...], manuscript: Path | None) -> None:
             continue
         out.print(result.report(), soft_wrap=True, markup=False)
     sys.exit(int(ExitCode.BAD_MANUSCRIPT if failed else ExitCode.OK))
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+def new(folder: Path) -> None:
+    """Start a manuscript in FOLDER (new or empty): an anthology.yml whose comments explain every
+    key, an introduction and one essay in a part. It builds and checks clean as it stands."""
+    try:
+        written = run_new(folder)
+    except AnthologyError as exc:
+        err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        sys.exit(int(exc.exit_code))
+    for path in written:
+        out.print(f"wrote {path}", soft_wrap=True)
+    out.print(f"next: anthology build {folder}", soft_wrap=True, markup=False)
+
+
+@main.command()
+@click.argument("title")
+@click.option("--part", default=None, help="List the piece in this part (created after the last part if missing); "
+              "default: the last part, or the end of contents.")
+@click.option("--manuscript", type=click.Path(path_type=Path, file_okay=False), default=Path("manuscript"),
+              show_default=True)
+def add(title: str, part: str | None, manuscript: Path) -> None:
+    """Add a piece called TITLE: essays/<slug>.md (never over an existing file), listed in the
+    contents of anthology.yml, whose comments and layout are kept."""
+    try:
+        path, where = run_add(title, manuscript, part)
+    except AnthologyError as exc:
+        err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        sys.exit(int(exc.exit_code))
+    out.print(f"wrote {path}", soft_wrap=True)
+    out.print(f"anthology.yml: listed at {where}", soft_wrap=True, markup=False)
+
+
+@main.command()
+@MANUSCRIPT
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+def serve(manuscript: Path, port: int, host: str) -> None:
+    """Preview MANUSCRIPT as one web page, rebuilt and reloaded in the browser whenever a file
+    changes, its latest problems listed at the top (the errors alone when it cannot be loaded)."""
+    def started(url: str) -> None:
+        out.print(f"previewing {manuscript} at {url} (Ctrl-C to stop)", soft_wrap=True, markup=False)
+
+    def built(diags: Diagnostics, seconds: float) -> None:
+        out.print(f"rebuilt in {seconds:.2f} s: {len(diags.errors)} errors, {len(diags.warnings)} warnings")
+
+    try:
+        run_serve(manuscript, host, port, started, built)
+    except OSError as exc:
+        err.print(f"[red]error:[/red] cannot listen on {host}:{port}: {exc.strerror or exc}", soft_wrap=True)
+        sys.exit(int(ExitCode.OUTPUT_FAILED))
+
+
+@main.command()
+@MANUSCRIPT
+@click.option("--edition", default="print", show_default=True, help="The print edition to lay out.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def stats(manuscript: Path, edition: str, fmt: str) -> None:
+    """Words and pages per piece and part, from the print layout, with the total page count
+    and the spine width it gives on the edition's paper. Nothing is written."""
+    try:
+        counted = run_stats(manuscript, edition)
+    except AnthologyError as exc:
+        report(exc.diagnostics)
+        err.print(f"[red]error:[/red] {exc}")
+        sys.exit(int(exc.exit_code))
+    if fmt == "json":
+        click.echo(json.dumps(counted.as_dict(), ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"{manuscript}: the {counted.edition} edition")
+    for column, justify in (("piece", "left"), ("part", "left"), ("words", "right"), ("pages", "right"),
+                            ("opens on page", "right")):
+        table.add_column(column, justify=justify)
+    table.add_row("title pages and contents", "", "", str(counted.front_pages), "1")
+    for piece in counted.pieces:
+        table.add_row(piece.title, piece.part or "", f"{piece.words:,}", str(piece.pages), str(piece.first_page))
+    table.add_section()
+    for part in counted.parts:
+        table.add_row("", f"{part.title} (with its title page)", f"{part.words:,}", str(part.pages), "")
+    table.add_section()
+    blank = counted.pages - counted.laid_out_pages
+    table.add_row("total" + (f" ({blank} blank pages to the page multiple)" if blank else ""), "",
+                  f"{counted.words:,}", str(counted.pages), "")
+    out.print(table)
+    out.print(f"spine: {counted.spine_pt / 72:.3f} in ({counted.spine_pt / 72 * 25.4:.1f} mm) "
+              f"for {counted.pages} pages on {counted.paper} paper", soft_wrap=True)

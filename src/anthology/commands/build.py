@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import Diagnostics, ManuscriptError, OutputError
 from ..preflight import PreflightReport, preflight
+from ..progress import Silent
 from ..model import Anthology
 from ..readers.manuscript import load
 from ..writers.epub import EpubWriter
@@ -29,8 +30,16 @@ class BuildResult:
     def words(self) -> int:
         return sum(p.words for p in self.book.pieces)
 
+    def summary(self) -> str:
+        """The closing line of a build: editions, pages, pieces, words, warnings and time."""
+        def n(count: int, word: str) -> str:
+            return f"{count:,} {word}{'' if count == 1 else 's'}"
+        return ", ".join([n(len(self.outputs), "edition"), *([n(self.pages, "page")] if self.pages else []),
+                          n(len(self.book.pieces), "piece"), n(self.words, "word"),
+                          n(len(self.diagnostics.warnings), "warning")]) + f" in {self.seconds:.1f} s"
 
-def build(manuscript: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS, progress=None,
+
+def build(manuscript: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS, progress: Silent | None = None,
           jobs: int | None = None) -> BuildResult:
     """Build the requested editions; raise ManuscriptError (with every diagnostic) on bad input.
 
@@ -38,9 +47,10 @@ def build(manuscript: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS, p
     first: the EPUB takes its print page numbers from that layout.
     """
     started = time.perf_counter()
-    say = progress or (lambda message: None)
+    progress = progress or Silent()
+    say = progress.stage
     say(f"reading {manuscript}")
-    book, diags = load(Path(manuscript))
+    book, diags = load(Path(manuscript), progress.piece)
     result = BuildResult(book, diagnostics=diags)
     out_dir = Path(out_dir)
     if diags.errors:
@@ -61,6 +71,7 @@ def build(manuscript: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS, p
             say(f"laying out the {writer.edition} edition")
             writer.layout()
         key = "pdf" if writer.edition == "print" else f"pdf:{writer.edition}"
+        say(f"writing {writer.output_path(out_dir).name}")
         result.outputs[key] = writer.write(out_dir)
         if not isinstance(writer, ScreenPdfWriter):
             say(f"preflight of the {writer.edition} edition")

@@ -127,7 +127,8 @@ def piece_slug(title: str) -> str:
     return slug if slug and slug != "section" else "piece"
 
 
-def _listed(root: Path) -> set[str]:
+def listed_pieces(root: Path) -> set[str]:
+    """The paths in a manuscript's contents, so a listed but missing file's name is not reused."""
     import yaml
     try:
         data = yaml.safe_load((root / CONFIG_NAME).read_text(encoding="utf-8")) or {}
@@ -142,7 +143,7 @@ def _listed(root: Path) -> set[str]:
     return out
 
 
-def _create_piece(folder: Path, slug: str, text: str, taken: set[str], root: Path) -> Path:
+def create_piece(folder: Path, slug: str, text: str, taken: set[str], root: Path) -> Path:
     """Create `<slug>.md`, or `<slug>-2.md` … when the name is taken; never open an existing file."""
     folder.mkdir(parents=True, exist_ok=True)
     for n in range(1, 1000):
@@ -175,11 +176,11 @@ def import_file(path: Path, manuscript: Path | None = None, *, workdir: Path | N
     else:
         root = Path(workdir) if workdir is not None else Path.cwd()
     kind, draft, findings = read_source(path)
-    taken = _listed(root) if manuscript is not None else set()
+    taken = listed_pieces(root) if manuscript is not None else set()
     slug = piece_slug(draft.title)
     # Reserve the piece's name first: its images are named after it.
     folder = root / "essays"
-    piece = _create_piece(folder, slug, "", taken, root)
+    piece = create_piece(folder, slug, "", taken, root)
     slug = piece.stem
     result = ImportResult(path, kind, draft, "", piece)
     try:

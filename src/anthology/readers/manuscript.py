@@ -6,6 +6,7 @@ import re
 import uuid
 from html import escape
 from pathlib import Path
+from typing import Callable
 
 from lxml import html as lhtml
 
@@ -155,8 +156,10 @@ def book_slug(title: str, limit: int = 48) -> str:
     return slug
 
 
-def load(root: Path) -> tuple[Anthology, Diagnostics]:
-    """Read and validate a manuscript; raise ManuscriptError carrying every error found."""
+def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None) -> tuple[Anthology, Diagnostics]:
+    """Read and validate a manuscript; raise ManuscriptError carrying every error found.
+
+    `on_piece(done, total, path)` is told of each piece as it is read, for a progress bar."""
     diags = Diagnostics()
     root = Path(root)
     config_path = root / CONFIG_NAME
@@ -179,6 +182,9 @@ def load(root: Path) -> tuple[Anthology, Diagnostics]:
     taken: set[str] = set()
     entries: list[Part | Piece] = []
     seen_paths: dict[Path, int] = {}
+    total = sum(len(item["pieces"]) if isinstance(item, dict) and isinstance(item.get("pieces"), list) else 1
+                for item in contents)
+    done = 0
     part_positions = [i for i, item in enumerate(contents) if isinstance(item, dict) and "part" in item]
     first_part = part_positions[0] if part_positions else len(contents)
     last_part = part_positions[-1] if part_positions else -1
@@ -192,7 +198,12 @@ def load(root: Path) -> tuple[Anthology, Diagnostics]:
             diags.error(config_path, line, f"'{value}' is listed twice in contents (first at line {seen_paths[path]})")
             return None
         seen_paths[path] = line
-        return load_piece(path, root, role, part_id, language, taken, diags, library)
+        nonlocal done
+        piece = load_piece(path, root, role, part_id, language, taken, diags, library)
+        done += 1
+        if on_piece is not None:
+            on_piece(done, total, path)
+        return piece
 
     def role_at(i: int) -> str:
         if not part_positions:

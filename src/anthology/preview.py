@@ -1,0 +1,234 @@
+"""The live preview behind `anthology serve`: the whole book as one web page, rebuilt on change.
+
+The page is the print edition's own template (print.html.j2) with the screen stylesheets, so
+what an editor reads is what goes to the printer, minus pagination. A thread polls the
+manuscript's files; when one changes the page is rebuilt and its version bumped, and a small
+script in the page, polling `/version`, reloads it. The latest diagnostics (the loader's and
+the lint's) head the page; when the book cannot be loaded, the errors replace it.
+
+Only the standard library's http.server is used, bound to the address given (127.0.0.1 by
+default). Files are read through the same `Sandbox` as the editions: images, stylesheets and
+fonts inside the manuscript or the built-in theme, nothing else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import threading
+import time
+from html import escape
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from jinja2 import TemplateError
+from lxml import html as lhtml
+
+from . import theme
+from .commands.check import inspect
+from .errors import Diagnostic, Diagnostics
+from .fetcher import RefusedResource, Sandbox, guess_type
+from .model import Anthology
+from .writers.base import Writer
+
+THEME_PREFIX = "/_theme/"
+SERVED_TYPES = ("image/", "text/css", "font/")
+SCREEN_CSS = """
+body.print { max-width: 36em; margin: 0 auto; padding: 2em 1.5em 6em; }
+body.print section.piece, body.print section.part-title, body.print .frontmatter > section { margin-top: 4em; }
+#anthology-diagnostics { font: 14px/1.4 sans-serif; border: 1px solid #c9a227; background: #fff8e1;
+  padding: 0.5em 1em; margin-bottom: 2em; white-space: pre-wrap; }
+#anthology-diagnostics.failed { border-color: #b00020; background: #fdecea; }
+#anthology-diagnostics li.error { color: #b00020; }
+"""
+RELOAD_SCRIPT = """
+(function () {
+  var current = document.querySelector('meta[name="anthology-version"]').content;
+  function poll() {
+    fetch('/version', {cache: 'no-store'}).then(function (r) { return r.json(); }).then(function (v) {
+      if (String(v.version) !== current) { location.reload(); } else { setTimeout(poll, 300); }
+    }).catch(function () { setTimeout(poll, 1000); });
+  }
+  setTimeout(poll, 300);
+})();
+"""
+
+
+class PreviewRenderer(Writer):
+    """The print template with the screen stylesheets, served from this preview's own URLs."""
+
+    def href(self, target: str) -> str:
+        return f"#{target}"
+
+    def stylesheet_url(self, path: Path) -> str:
+        if path.parent == theme.STYLES_DIR:
+            return THEME_PREFIX + path.name
+        return "/" + path.relative_to(self.book.root).as_posix()
+
+    def html(self) -> str:
+        sheets = [self.stylesheet_url(p) for p in theme.stylesheets("screen", self.book.stylesheets)]
+        return self.render("print.html.j2", edition_name="", stylesheets=sheets, edition_css=SCREEN_CSS, created="")
+
+
+def located(diag: Diagnostic, root: Path) -> str:
+    """`file:line:col: level: message` with the file named from the manuscript folder."""
+    try:
+        diag = dataclasses.replace(diag, path=Path(diag.path).resolve().relative_to(root.resolve()).as_posix())
+    except ValueError:
+        pass
+    return diag.format()
+
+
+def banner(diags: Diagnostics, root: Path, failed: bool) -> str:
+    items = "".join(f'<li class="{d.level}">{escape(located(d, root))}</li>'
+                    for d in sorted(diags, key=lambda d: (d.path, d.line, d.col)))
+    summary = f"{len(diags.errors)} errors, {len(diags.warnings)} warnings"
+    if failed:
+        summary = "The book cannot be built: " + summary
+    return (f'<aside id="anthology-diagnostics" class="{"failed" if failed else "warnings"}" role="status">'
+            f"<p>{summary}</p><ul>{items}</ul></aside>")
+
+
+def render_page(root: Path, version: int) -> tuple[bytes, Diagnostics]:
+    """The preview page of the manuscript at `root` as it is now (errors instead of the book
+    when it does not load), and its diagnostics."""
+    book: Anthology | None
+    try:
+        book, diags = inspect(root)
+        source = PreviewRenderer(book).html() if book is not None else None
+    except (TemplateError, OSError) as exc:
+        book, source, diags = None, None, Diagnostics()
+        diags.error(root, 0, f"the page could not be rendered: {exc}")
+    if source is None:
+        source = (f"<!DOCTYPE html><html><head><meta charset='utf-8'/><title>{escape(root.name)}: errors</title>"
+                  f"<style>{SCREEN_CSS}</style></head><body class='print'></body></html>")
+    doc = lhtml.document_fromstring(source)
+    head, body = doc.find("head"), doc.find("body")
+    head.append(lhtml.fragment_fromstring(f'<meta name="anthology-version" content="{version}"/>'))
+    if diags or book is None:
+        body.insert(0, lhtml.fragment_fromstring(banner(diags, root, book is None)))
+    script = lhtml.Element("script")
+    script.text = RELOAD_SCRIPT
+    body.append(script)
+    return lhtml.tostring(doc, encoding="utf-8", doctype="<!DOCTYPE html>"), diags
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    """(modification time, size) of every file in the manuscript, hidden folders left out."""
+    seen = {}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            path = os.path.join(folder, name)
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            seen[path] = (st.st_mtime_ns, st.st_size)
+    return seen
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: "PreviewServer"
+    server_version = "AnthologyPreview"
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        preview = self.server.preview
+        path = urlsplit(self.path).path
+        if path == "/":
+            self.send(HTTPStatus.OK, "text/html; charset=utf-8", preview.page)
+        elif path == "/version":
+            self.send(HTTPStatus.OK, "application/json", json.dumps({"version": preview.version}).encode())
+        elif path.startswith(THEME_PREFIX):
+            self.file(Sandbox([theme.STYLES_DIR]), theme.STYLES_DIR / unquote(path[len(THEME_PREFIX):]))
+        else:
+            self.file(Sandbox([preview.root]), preview.root / unquote(path).lstrip("/"))
+
+    def file(self, sandbox: Sandbox, path: Path) -> None:
+        """Images, stylesheets and fonts the sandbox allows; 404 for anything else."""
+        kind = guess_type(path)
+        try:
+            if not kind.startswith(SERVED_TYPES):
+                raise RefusedResource(f"'{path.name}' is not an image, a stylesheet or a font")
+            data = sandbox.read(path)
+        except RefusedResource:
+            self.send(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"not found\n")
+            return
+        self.send(HTTPStatus.OK, kind, data)
+
+    def send(self, status: HTTPStatus, kind: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 (http.server's signature)
+        """Requests are not logged: the preview's console reports rebuilds, not traffic."""
+
+
+class PreviewServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], preview: "Preview"):
+        self.preview = preview
+        super().__init__(address, Handler)
+
+
+class Preview:
+    """Serves and rebuilds one manuscript's preview; `with Preview(...) as p:` runs it in threads."""
+
+    def __init__(self, manuscript: Path, host: str = "127.0.0.1", port: int = 8000, interval: float = 0.25,
+                 on_build=None):
+        self.root = Path(manuscript)
+        self.interval = interval
+        self.on_build = on_build or (lambda diags, seconds: None)
+        self.version = 0
+        self.page = b""
+        self.files = snapshot(self.root)
+        self.rebuild()
+        self.server = PreviewServer((host, port), self)
+        self.stopping = threading.Event()
+        self.threads = [threading.Thread(target=self.server.serve_forever, name="preview-http", daemon=True),
+                        threading.Thread(target=self.watch, name="preview-watch", daemon=True)]
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    def rebuild(self) -> None:
+        started = time.perf_counter()
+        page, diags = render_page(self.root, self.version + 1)
+        self.page, self.version = page, self.version + 1
+        self.on_build(diags, time.perf_counter() - started)
+
+    def watch(self) -> None:
+        """Poll the manuscript's files; rebuild when any is added, removed or changed."""
+        while not self.stopping.wait(self.interval):
+            files = snapshot(self.root)
+            if files != self.files:
+                self.files = files
+                self.rebuild()
+
+    def start(self) -> "Preview":
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.server.shutdown()
+        self.server.server_close()
+        for thread in self.threads:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> "Preview":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
