@@ -11,15 +11,12 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
-from .commands.build import FORMATS, build as run_build
-from .commands.check import as_json, check as run_check
-from .commands.cover import cover as run_cover
-from .commands.new import add as run_add, new as run_new
-from .commands.serve import serve as run_serve
-from .commands.stats import stats as run_stats
-from .importers import import_file
-from .progress import Bar, Log, Silent
 from .errors import AnthologyError, Diagnostics, ExitCode
+from .progress import Bar, Log, Silent
+from .uptodate import FORMATS, inputs_digest, is_fresh, record
+
+# Commands import their modules when they run: `anthology build` on an unchanged manuscript
+# answers before WeasyPrint is even loaded.
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
@@ -51,15 +48,28 @@ def main() -> None:
               help="Which edition to build.")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
 @click.option("--verbose", "-v", is_flag=True, help="Print every stage, with WeasyPrint's steps and warnings.")
-def build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool, verbose: bool) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
+              help="Processes laying out the print edition (default: one per core).")
+def build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool, verbose: bool, jobs: int | None) -> None:
     """Build MANUSCRIPT (default: ./manuscript) into OUT: <slug>.pdf (print), <slug>-screen.pdf
     and <slug>.epub. The EPUB's print page numbers come from the print layout, so building the
-    EPUB alone lays the print edition out without writing it."""
+    EPUB alone lays the print edition out without writing it.
+
+    Layouts are cached under OUT/.cache: a rebuild lays out again only the pieces that changed,
+    and a rebuild of an unchanged manuscript does nothing."""
     formats = FORMATS if fmt == "all" else (fmt,)
+    digest = inputs_digest(manuscript, formats) if manuscript.is_dir() else None
+    fresh = is_fresh(out_dir, digest) if digest else None
+    if fresh is not None:
+        if not quiet:
+            out.print(f"up to date: {', '.join(str(p) for p in fresh)}", soft_wrap=True)
+        return
+    from .commands.build import build as run_build
+
     progress = Silent() if quiet else Log(err) if verbose else Bar(err)
     try:
         with progress:
-            result = run_build(manuscript, out_dir, formats, progress)
+            result = run_build(manuscript, out_dir, formats, progress, jobs)
     except AnthologyError as exc:
         report(exc.diagnostics)
         err.print(f"[red]error:[/red] {exc}" + (" — nothing was written" if exc.diagnostics.errors else ""))
@@ -73,6 +83,8 @@ def build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool, verbose: bool)
         for kind, path in result.outputs.items():
             out.print(f"wrote {path}", soft_wrap=True)
         out.print(result.summary(), soft_wrap=True)
+    if digest:
+        record(out_dir, digest, list(result.outputs.values()))
 
 
 @main.command()
@@ -83,6 +95,7 @@ def check(manuscript: Path, strict: bool, fmt: str) -> None:
     """Check MANUSCRIPT without writing anything: every loader problem, then the editor's lint
     (straight quotes, double spaces, -- dashes, images without alternative text, broken
     internal links, titles used twice, empty pieces), each as file:line:col: level: message."""
+    from .commands.check import as_json, check as run_check
     diags = run_check(manuscript)
     if fmt == "json":
         click.echo(json.dumps(as_json(diags), ensure_ascii=False, indent=2))
@@ -102,6 +115,7 @@ def check(manuscript: Path, strict: bool, fmt: str) -> None:
 def cover(manuscript: Path, out_dir: Path, edition: str) -> None:
     """Write <slug>-cover.pdf: the full-wrap cover (back, spine, front, with bleed), its spine
     computed from the laid-out page count and the paper."""
+    from .commands.cover import cover as run_cover
     try:
         path, geometry, pages = run_cover(manuscript, out_dir, edition)
     except AnthologyError as exc:
@@ -120,6 +134,8 @@ def import_(files: tuple[Path, ...], manuscript: Path | None) -> None:
     """Import FILE… (.txt pasted from the web, .html/.htm saved pages, .docx) as Markdown pieces.
 
     Never overwrites a file; prints what was recognised and what to check, by source line."""
+    from .importers import import_file
+
     failed = False
     for path in files:
         try:
@@ -137,6 +153,7 @@ def import_(files: tuple[Path, ...], manuscript: Path | None) -> None:
 def new(folder: Path) -> None:
     """Start a manuscript in FOLDER (new or empty): an anthology.yml whose comments explain every
     key, an introduction and one essay in a part. It builds and checks clean as it stands."""
+    from .commands.new import new as run_new
     try:
         written = run_new(folder)
     except AnthologyError as exc:
@@ -156,6 +173,7 @@ def new(folder: Path) -> None:
 def add(title: str, part: str | None, manuscript: Path) -> None:
     """Add a piece called TITLE: essays/<slug>.md (never over an existing file), listed in the
     contents of anthology.yml, whose comments and layout are kept."""
+    from .commands.new import add as run_add
     try:
         path, where = run_add(title, manuscript, part)
     except AnthologyError as exc:
@@ -172,6 +190,8 @@ def add(title: str, part: str | None, manuscript: Path) -> None:
 def serve(manuscript: Path, port: int, host: str) -> None:
     """Preview MANUSCRIPT as one web page, rebuilt and reloaded in the browser whenever a file
     changes, its latest problems listed at the top (the errors alone when it cannot be loaded)."""
+    from .commands.serve import serve as run_serve
+
     def started(url: str) -> None:
         out.print(f"previewing {manuscript} at {url} (Ctrl-C to stop)", soft_wrap=True, markup=False)
 
@@ -192,6 +212,7 @@ def serve(manuscript: Path, port: int, host: str) -> None:
 def stats(manuscript: Path, edition: str, fmt: str) -> None:
     """Words and pages per piece and part, from the print layout, with the total page count
     and the spine width it gives on the edition's paper. Nothing is written."""
+    from .commands.stats import stats as run_stats
     try:
         counted = run_stats(manuscript, edition)
     except AnthologyError as exc:

@@ -67,7 +67,7 @@ def build(manuscript: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS, p
     if "screen" in formats:
         writers.append(ScreenPdfWriter(book, diags, printed.spec))
     for writer in writers:
-        if writer.document is None:
+        if not writer.laid_out:
             say(f"laying out the {writer.edition} edition")
             writer.layout()
         key = "pdf" if writer.edition == "print" else f"pdf:{writer.edition}"

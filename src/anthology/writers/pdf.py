@@ -154,6 +154,10 @@ class SinglePassPdf(Writer):
         return document
 
     @property
+    def laid_out(self) -> bool:
+        return self.document is not None
+
+    @property
     def pages(self) -> int:
         """The page count of the written file, padding included."""
         return self.spec.padded(len(self.document.pages))
@@ -187,7 +191,11 @@ class SinglePassPdf(Writer):
                 for box in ("/MediaBox", "/CropBox", "/BleedBox", "/TrimBox", "/ArtBox"):
                     if box in model.obj:
                         page.obj[box] = pikepdf.Array(list(model.obj[box]))
+            stamp = build_time()
+            pdf.docinfo["/CreationDate"] = pdf.docinfo["/ModDate"] = stamp.strftime("D:%Y%m%d%H%M%SZ")
             with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+                for key in ("xmp:CreateDate", "xmp:ModifyDate", "xmp:MetadataDate"):
+                    meta[key] = stamp.isoformat()
                 if "xmpMM:DocumentID" in meta:
                     seed = f"{self.book.meta.identifier}/{self.edition}"
                     meta["xmpMM:DocumentID"] = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
@@ -349,10 +357,10 @@ class PdfWriter(SinglePassPdf):
     def lay_out_furniture(self) -> bytes:
         """The book's page sequence with its text left out: folios, running heads, bookmarks
         and the PDF/X identity, laid out in one light document."""
+        sheets = theme.stylesheets("print", self.book.stylesheets)
         source = self.render("print.html.j2", fill=self.section_pages(), edition_name=self.edition,
-                             stylesheets=[p.as_uri() for p in theme.stylesheets("print", self.book.stylesheets)],
-                             edition_css=self.edition_css(), created=build_time().strftime("%Y-%m-%dT%H:%M:%SZ"))
-        key = chunks.digest(source, "furniture", repr(self.write_options()))
+                             stylesheets=[p.as_uri() for p in sheets], edition_css=self.edition_css(), created=None)
+        key = chunks.digest(source, "furniture", repr(self.write_options()), *(p.read_bytes() for p in sheets))
         cached = self.cache.get(key)
         if cached is not None:
             return cached.pdf
@@ -365,6 +373,10 @@ class PdfWriter(SinglePassPdf):
         return pdf
 
     # --- the book -----------------------------------------------------------------------------
+    @property
+    def laid_out(self) -> bool:
+        return bool(self.furniture)
+
     @property
     def pages(self) -> int:
         return self.spec.padded(self.total)

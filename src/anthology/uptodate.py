@@ -1,0 +1,63 @@
+"""Whether a build would change anything: a digest of every input, checked before the heavy
+imports, so that rebuilding an unchanged manuscript takes a fraction of a second."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from . import __version__
+
+FORMATS = ("pdf", "screen", "epub")
+PACKAGE = Path(__file__).resolve().parent
+STAMP = ".cache/build.json"
+
+
+def _files(folder: Path):
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not any(part.startswith(".") or part == "__pycache__"
+                                      for part in path.relative_to(folder).parts):
+            yield path
+
+
+def inputs_digest(manuscript: Path, formats: tuple[str, ...]) -> str:
+    """Everything a build reads: the manuscript, the package's code, templates and styles, the
+    installed fonts, the requested formats and SOURCE_DATE_EPOCH."""
+    h = hashlib.sha256(f"{__version__} {formats} {os.environ.get('SOURCE_DATE_EPOCH', '')}".encode())
+    for root in (Path(manuscript), PACKAGE, PACKAGE / "styles"):
+        for path in _files(root):
+            if path.suffix == ".pyc":
+                continue
+            h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    try:
+        h.update(subprocess.run(["fc-list", "--format", "%{file}\n"], capture_output=True, check=False).stdout)
+    except OSError:
+        pass
+    return h.hexdigest()
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def is_fresh(out_dir: Path, digest: str) -> list[Path] | None:
+    """The outputs of the last build, if it had the same inputs and its files are untouched."""
+    try:
+        stamp = json.loads((Path(out_dir) / STAMP).read_text())
+        outputs = {Path(p): d for p, d in stamp["outputs"].items()}
+        if stamp["inputs"] != digest or not all(p.is_file() and _file_digest(p) == d for p, d in outputs.items()):
+            return None
+        return list(outputs)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def record(out_dir: Path, digest: str, outputs: list[Path]) -> None:
+    from .atomic import atomic_path
+
+    data = {"inputs": digest, "outputs": {str(p): _file_digest(p) for p in outputs}}
+    with atomic_path(Path(out_dir) / STAMP) as tmp:
+        tmp.write_text(json.dumps(data, indent=1))
