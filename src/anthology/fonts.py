@@ -44,3 +44,38 @@ def subset_font(path: Path, text: str) -> bytes:
     out = io.BytesIO()
     font.save(out)
     return out.getvalue()
+
+
+def postscript_files() -> dict[str, Path]:
+    """PostScript name → file of every installed font, to find where an embedded subset came from."""
+    if not shutil.which("fc-list"):
+        return {}
+    out = subprocess.run(["fc-list", "--format", "%{postscriptname}|%{file}\n"], capture_output=True, text=True,
+                         check=False).stdout
+    return {name: Path(path) for name, _, path in (line.partition("|") for line in out.splitlines()) if name}
+
+
+def subset_glyphs(path: Path, gids: set[int]) -> bytes:
+    """The font reduced to the glyphs `gids`, each keeping its glyph id (as WeasyPrint's own
+    subsets do), so one subset can serve pages laid out separately."""
+    options = subset.Options()
+    options.retain_gids = True
+    options.recalc_timestamp = False
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    font = TTFont(path, recalcTimestamp=False)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(gids=sorted(gids | {0}))
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+def embedded_name(data: bytes) -> str | None:
+    """The PostScript name inside an embedded OpenType font program."""
+    try:
+        font = TTFont(io.BytesIO(data), lazy=True)
+        return font["name"].getDebugName(6) or (font["CFF "].cff.fontNames[0] if "CFF " in font else None)
+    except Exception:  # a font program we cannot read stays as it is
+        return None

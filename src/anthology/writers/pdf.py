@@ -25,6 +25,7 @@ from ..fetcher import Sandbox, SandboxFetcher
 from ..model import Part
 from ..pagemap import PageStart, label, page_starts
 from . import chunks
+from .fontmerge import merge_subsets
 from .base import Writer, build_time
 
 BOOK_FONT = "EB Garamond"
@@ -199,7 +200,7 @@ class SinglePassPdf(Writer):
                 if "xmpMM:DocumentID" in meta:
                     seed = f"{self.book.meta.identifier}/{self.edition}"
                     meta["xmpMM:DocumentID"] = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
-            pdf.save(path, deterministic_id=True)
+            pdf.save(path, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True, recompress_flate=True)
 
 
 class ScreenPdfWriter(SinglePassPdf):
@@ -400,7 +401,8 @@ class PdfWriter(SinglePassPdf):
                     with pikepdf.open(io.BytesIO(self.layouts[chunk.key].pdf)) as part:
                         for j, page in enumerate(part.pages):
                             pdf.pages[self.starts[chunk.key] + j].add_underlay(page)
-                share_fonts(pdf)
+                merge_subsets(pdf, self.cache)
+                share_streams(pdf)
                 pdf.save(tmp)
             self.finish(tmp)
         return target
@@ -415,9 +417,8 @@ def font_fingerprint() -> str:
     return "\n".join(sorted(out.splitlines()))
 
 
-def share_fonts(pdf: pikepdf.Pdf) -> None:
-    """Chunks embed their own subsets of each face; keep identical streams (colour profiles,
-    repeated images, equal subsets) once."""
+def share_streams(pdf: pikepdf.Pdf) -> None:
+    """Chunks carry their own copies of colour profiles and images: keep identical streams once."""
     seen: dict[bytes, pikepdf.Object] = {}
 
     def canonical(obj):

@@ -1,0 +1,125 @@
+"""One subset per face in a PDF assembled from separately laid-out chunks.
+
+WeasyPrint subsets each face per document, keeping glyph ids, so the chunks of a book carry
+many overlapping subsets of the same font. Here the glyphs every chunk uses are gathered
+from the fonts' width arrays and the face is subset once from the installed font, keeping
+glyph ids, so every chunk's text still draws the same glyphs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+import pikepdf
+
+from ..fonts import embedded_name, postscript_files, subset_glyphs
+from . import chunks
+
+
+def used_cids(widths) -> set[int]:
+    """The CIDs a CIDFont's /W array lists: `c [w1 w2 …]` or `first last w` runs."""
+    cids: set[int] = set()
+    items = list(widths or [])
+    i = 0
+    while i < len(items):
+        first = int(items[i])
+        if isinstance(items[i + 1], pikepdf.Array):
+            cids.update(range(first, first + len(items[i + 1])))
+            i += 2
+        else:
+            cids.update(range(first, int(items[i + 1]) + 1))
+            i += 3
+    return cids
+
+
+def merge_subsets(pdf: pikepdf.Pdf, cache: chunks.Cache) -> None:
+    groups: dict[str, list[pikepdf.Dictionary]] = defaultdict(list)
+    parents: dict[str, list[pikepdf.Dictionary]] = defaultdict(list)
+    for obj in pdf.objects:
+        if not (isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/Font" and obj.get("/Subtype") == "/Type0"):
+            continue
+        cid_font = obj.DescendantFonts[0]
+        program = cid_font.FontDescriptor.get("/FontFile3")
+        if cid_font.get("/Subtype") != "/CIDFontType0" or program is None or program.get("/Subtype") != "/OpenType":
+            continue
+        name = embedded_name(program.read_bytes())
+        if name:
+            groups[name].append(cid_font)
+            parents[name].append(obj)
+    originals = postscript_files()
+    for name, fonts in groups.items():
+        if len(fonts) < 2 or name not in originals:
+            continue
+        gids = set().union(*(used_cids(f.get("/W")) for f in fonts))
+        key = chunks.digest("font", name, originals[name].read_bytes(), ",".join(map(str, sorted(gids))))
+        hit = cache.get(key)
+        data = hit.pdf if hit is not None else subset_glyphs(originals[name], gids)
+        if hit is None:
+            cache.put(key, chunks.ChunkLayout(name, 0, [], [], pdf=data))
+        stream = pdf.make_stream(data)
+        stream.Subtype = pikepdf.Name.OpenType
+        widths = pdf.make_indirect(merged_widths(fonts))
+        for font in fonts:
+            font.FontDescriptor.FontFile3 = stream
+            font.W = widths
+        unicode = pdf.make_stream(merged_to_unicode([p for p in parents[name] if "/ToUnicode" in p]))
+        for parent in parents[name]:
+            parent.ToUnicode = unicode
+
+
+def merged_widths(fonts: list[pikepdf.Dictionary]) -> pikepdf.Array:
+    """One /W array with the width of every glyph any of the fonts uses."""
+    widths: dict[int, float] = {}
+    for font in fonts:
+        items = list(font.get("/W") or [])
+        i = 0
+        while i < len(items):
+            first = int(items[i])
+            if isinstance(items[i + 1], pikepdf.Array):
+                for k, w in enumerate(items[i + 1]):
+                    widths[first + k] = w
+                i += 2
+            else:
+                for cid in range(first, int(items[i + 1]) + 1):
+                    widths[cid] = items[i + 2]
+                i += 3
+    out: list = []
+    run: list = []
+    previous = None
+    for cid in sorted(widths):
+        if previous is not None and cid == previous + 1:
+            run.append(widths[cid])
+        else:
+            if run:
+                out += [start, pikepdf.Array(run)]
+            start, run = cid, [widths[cid]]
+        previous = cid
+    if run:
+        out += [start, pikepdf.Array(run)]
+    return pikepdf.Array(out)
+
+
+BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>")
+
+
+def merged_to_unicode(fonts: list[pikepdf.Dictionary]) -> bytes:
+    """One ToUnicode CMap with every glyph's text (WeasyPrint writes bfchar entries only)."""
+    mapping: dict[int, str] = {}
+    for font in fonts:
+        data = font.ToUnicode.read_bytes()
+        for block in re.findall(rb"beginbfchar(.*?)endbfchar", data, re.S):
+            for gid, text in BFCHAR.findall(block):
+                mapping.setdefault(int(gid, 16), text.decode().lower())
+    lines = [b"/CIDInit /ProcSet findresource begin", b"12 dict begin", b"begincmap",
+             b"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
+             b"/CMapName /Adobe-Identity-UCS def", b"/CMapType 2 def",
+             b"1 begincodespacerange", b"<0000> <ffff>", b"endcodespacerange"]
+    items = sorted(mapping.items())
+    for i in range(0, len(items), 100):  # at most 100 entries a block
+        chunk = items[i:i + 100]
+        lines.append(f"{len(chunk)} beginbfchar".encode())
+        lines += [f"<{gid:04x}> <{text}>".encode() for gid, text in chunk]
+        lines.append(b"endbfchar")
+    lines += [b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
+    return b"\n".join(lines)
