@@ -24,5 +24,11 @@ build: setup
 test: setup
 	$(PY) -m pytest
 
+# Speed and memory against the baselines of issue 7 (BENCH=small|book|large): prints a table
+# and writes build/bench.json. pandoc comes from PyPI's pypandoc-binary, for comparison only.
+bench: setup
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	$(PY) benchmarks/bench.py --size $(BENCH)
+
 clean:
 	rm -rf build
