@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -21,17 +20,18 @@ SIZES = {"small": (10, 2, (700, 2600)), "book": (80, 5, (2500, 6000)), "large": 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(*args: str, env: dict | None = None) -> float:
-    """Run the CLI in a fresh process; return its wall time (its peak memory is recorded)."""
+PEAKS: list[float] = []
+
+
+def run(*args: str) -> float:
+    """Run the CLI in a fresh process under GNU time; return its wall time and record the
+    largest resident set of the process or any of its workers."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "anthology", *args], check=True, env=env,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
-
-
-def peak_rss_mb() -> float:
-    """The largest resident set of any finished child process (the CLI or its workers)."""
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    done = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, "-m", "anthology", *args], check=True,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seconds = time.perf_counter() - started
+    PEAKS.append(int(done.stderr.strip().splitlines()[-1]) / 1024)
+    return seconds
 
 
 def single_pass(manuscript: Path, out: Path) -> tuple[float, Path]:
@@ -83,7 +83,7 @@ def main() -> None:
         base.mkdir()
         single_seconds, single_pdf = single_pass(ms, base)
         full = run("build", str(ms), "--out", str(out), "--format", "pdf", "--quiet")
-        peak = peak_rss_mb()
+        peak = PEAKS[-1]
         ours = next(p for p in out.glob("*.pdf"))
         pages = int(subprocess.run(["pdfinfo", str(ours)], capture_output=True, text=True).stdout
                     .split("Pages:")[1].split()[0])

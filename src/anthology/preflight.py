@@ -123,7 +123,7 @@ def preflight(path: Path, spec: PrintSpec) -> PreflightReport:
         if spec.pdf_standard != "none":
             add(_check_pdfx_id(pdf, spec.pdf_standard))
             add(_check_output_intent(pdf))
-        add(_check_images(Path(path)))
+        add(_check_images(Path(path), pdf))
         if spec.pdf_standard == "pdf/x-1a":
             add(_check_transparency(pdf, scopes))
             add(_check_rgb(scopes))
@@ -227,19 +227,24 @@ class _Scope:
     page: int
     resources: Dictionary
     content: object  # pikepdf.Page or a content Stream
-    _parsed: list | None = field(default=None, init=False, repr=False)
-    _tried: bool = field(default=False, init=False, repr=False)
-
     @property
     def instructions(self) -> list | None:
-        """The parsed content stream (cached), or None when it cannot be parsed."""
-        if not self._tried:
-            self._tried = True
-            try:
-                self._parsed = list(pikepdf.parse_content_stream(self.content))
-            except pikepdf.PdfError:
-                self._parsed = None
-        return self._parsed
+        """The parsed content stream, or None when it cannot be parsed. Not kept: a book's
+        parsed pages would take hundreds of megabytes."""
+        try:
+            return list(pikepdf.parse_content_stream(self.content))
+        except pikepdf.PdfError:
+            return None
+
+    @property
+    def names(self) -> set[str] | None:
+        """The resource names the content refers to (parsed once), or None when unparsable."""
+        if not hasattr(self, "_names"):
+            instructions = self.instructions
+            self._names = None if instructions is None else {
+                str(operand) for operands, op in instructions if str(op) in USING_OPERATORS
+                for operand in operands if isinstance(operand, Name)}
+        return self._names
 
     def used(self, category: str) -> Iterator[tuple[object, str, object]]:
         """(dedup key, name, object) of the entries in a resource category this content uses.
@@ -248,10 +253,7 @@ class _Scope:
         group = self.resources.get(category)
         if not isinstance(group, Dictionary):
             return
-        names = None
-        if self.instructions is not None:
-            names = {str(operand) for operands, op in self.instructions if str(op) in USING_OPERATORS
-                     for operand in operands if isinstance(operand, Name)}
+        names = self.names
         home = self.resources.objgen if self.resources.is_indirect else id(self.resources)
         for name, obj in group.items():
             if names is not None and name not in names:
@@ -408,8 +410,11 @@ def _check_output_intent(pdf: pikepdf.Pdf) -> Iterator[Finding]:
 
 # --- images -----------------------------------------------------------------------------------
 
-def _check_images(path: Path) -> Iterator[Finding]:
+def _check_images(path: Path, pdf: pikepdf.Pdf) -> Iterator[Finding]:
     """Resolution at the placed size, as poppler's pdfimages measures it on the page."""
+    if not any(isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image" for o in pdf.objects):
+        yield Finding("ok", "images", "images: none")
+        return
     if not shutil.which("pdfimages"):
         raise MissingToolError("preflight needs pdfimages (poppler-utils) to measure image resolution")
     result = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True, check=False)
@@ -526,9 +531,10 @@ def _check_rgb(scopes: list[_Scope]) -> Iterator[Finding]:
         if any(isinstance(sh, Dictionary) and first(key) and _is_rgb(sh.get("/ColorSpace"), res)
                for key, sh in shadings):
             found[(scope.page, "RGB gradient (shading)")] = None
-        if scope.instructions is None:
+        instructions = scope.instructions
+        if instructions is None:
             found[(scope.page, "a content stream could not be parsed to look for RGB")] = None
-        elif operators := _rgb_operators(scope.instructions):
+        elif operators := _rgb_operators(instructions):
             found[(scope.page, f"{operators} RGB colour operators (rg, RG or /DeviceRGB) in the content")] = None
     for page, message in found:
         yield Finding("error", "rgb", message, page)

@@ -50,7 +50,7 @@ def build(manuscript: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS, p
     progress = progress or Silent()
     say = progress.stage
     say(f"reading {manuscript}")
-    book, diags = load(Path(manuscript), progress.piece)
+    book, diags = load(Path(manuscript), progress.piece, Path(out_dir) / ".cache" / "pieces")
     result = BuildResult(book, diagnostics=diags)
     out_dir = Path(out_dir)
     if diags.errors:

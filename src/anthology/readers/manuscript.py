@@ -15,7 +15,8 @@ from ..errors import Diagnostics, ManuscriptError
 from ..model import Anthology, BookMeta, Contributor, Part, Piece
 from ..quotations import check_quotations
 from .body import BodyBuilder, SourceLines, slugify
-from .library import Library, load_library
+from .library import QUOTATIONS, SOURCES, Library, load_library
+from .piececache import PieceCache
 from .markdown import inline_html, normalise, to_html
 from .yamlsource import load_yaml
 
@@ -156,10 +157,12 @@ def book_slug(title: str, limit: int = 48) -> str:
     return slug
 
 
-def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None) -> tuple[Anthology, Diagnostics]:
+def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None,
+         cache: Path | None = None) -> tuple[Anthology, Diagnostics]:
     """Read and validate a manuscript; raise ManuscriptError carrying every error found.
 
-    `on_piece(done, total, path)` is told of each piece as it is read, for a progress bar."""
+    `on_piece(done, total, path)` is told of each piece as it is read, for a progress bar;
+    with a `cache` folder, pieces whose inputs are unchanged are not converted again."""
     diags = Diagnostics()
     root = Path(root)
     config_path = root / CONFIG_NAME
@@ -199,7 +202,18 @@ def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None) -
             return None
         seen_paths[path] = line
         nonlocal done
-        piece = load_piece(path, root, role, part_id, language, taken, diags, library)
+        key = piece_cache.key(str(path), path.read_bytes(), role, part_id or "", language, library_bytes)
+        hit = piece_cache.get(key)
+        if hit is not None and hit[0].id not in taken:
+            piece, found = hit
+            taken.add(piece.id)
+            diags.items.extend(found)
+        else:
+            own = Diagnostics()
+            piece = load_piece(path, root, role, part_id, language, taken, own, library)
+            diags.extend(own)
+            if piece is not None and not own.errors:
+                piece_cache.put(key, piece, own.items)
         done += 1
         if on_piece is not None:
             on_piece(done, total, path)
@@ -211,6 +225,9 @@ def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None) -
         return "front" if i < first_part else "back" if i > last_part else "body"
 
     library = load_library(root, diags)
+    piece_cache = PieceCache(cache)
+    library_bytes = b"".join((root / name).read_bytes() for name in (QUOTATIONS, SOURCES)
+                             if (root / name).is_file())
     for i, item in enumerate(contents):
         if isinstance(item, dict) and "generate" in item:
             kind = item.get("generate")
