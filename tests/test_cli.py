@@ -70,3 +70,15 @@ def test_check_reports_without_writing(make_manuscript):
     assert "a.md:3: warning: unknown front matter key 'keywords' is ignored" in result.output
     assert run("check", root, "--strict").exit_code == 2
     assert not (root / "build").exists()
+
+
+def test_build_refuses_an_image_without_alternative_text(make_manuscript, tmp_path):
+    root = make_manuscript({
+        "anthology.yml": "title: T\nlanguage: en\ncontents: [a.md]\n",
+        "a.md": "---\ntitle: A\n---\n\nText.\n\n![](pic.svg)\n\n![](pic.svg){.decorative}\n",
+        "pic.svg": '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>',
+    })
+    result = run("build", root, "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "a.md:7:1: error: image without alternative text" in result.output
+    assert "a.md:9" not in result.output
