@@ -87,3 +87,21 @@ def pdf_text_pages(path: Path) -> list[str]:
 def pdf_fonts(path: Path) -> list[list[str]]:
     out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
     return [line.split() for line in out.splitlines()[2:] if line.strip()]
+
+
+def outline(path: Path) -> list[tuple[int, str, int]]:
+    """[(level, title, 1-based page)] of a PDF's bookmarks."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(path))
+    found = []
+
+    def walk(items, level):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, level + 1)
+            else:
+                found.append((level, item.title, reader.get_destination_page_number(item) + 1))
+
+    walk(reader.outline, 1)
+    return found

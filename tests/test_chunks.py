@@ -7,34 +7,18 @@ import shutil
 import subprocess
 
 import pytest
-from pypdf import PdfReader
 
 from anthology.commands.build import build
 from anthology.generator import generate
 from anthology.readers.manuscript import load
 from anthology.writers.pdf import PdfWriter, SinglePassPdf
 
-from conftest import SAMPLE
+from conftest import SAMPLE, outline
 
 
 def page_texts(path) -> list[str]:
     out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
     return [" ".join(page.split()) for page in out.split("\f")[:-1]]
-
-
-def outline(path) -> list[tuple[int, str, int]]:
-    reader = PdfReader(str(path))
-    found = []
-
-    def walk(items, level):
-        for item in items:
-            if isinstance(item, list):
-                walk(item, level + 1)
-            else:
-                found.append((level, item.title, reader.get_destination_page_number(item)))
-
-    walk(reader.outline, 1)
-    return found
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from anthology.commands.build import build
 
-from conftest import MANUSCRIPTS, SAMPLE, assert_epub_valid, pdf_fonts, pdf_text_pages
+from conftest import MANUSCRIPTS, SAMPLE, outline, assert_epub_valid, pdf_fonts, pdf_text_pages
 
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
       "x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
@@ -24,22 +24,6 @@ def sample(tmp_path_factory):
 @pytest.fixture(scope="module")
 def varied(tmp_path_factory):
     return build(MANUSCRIPTS / "varied", tmp_path_factory.mktemp("varied"))
-
-
-def outline(path):
-    """[(level, title, 1-based page)] of the PDF's bookmarks."""
-    reader = PdfReader(str(path))
-    out = []
-
-    def walk(items, level):
-        for item in items:
-            if isinstance(item, list):
-                walk(item, level + 1)
-            else:
-                out.append((level, item.title, reader.get_destination_page_number(item) + 1))
-
-    walk(reader.outline, 1)
-    return out
 
 
 def opf(path):

@@ -17,22 +17,6 @@ from ..fonts import embedded_name, postscript_files, subset_glyphs
 from . import chunks
 
 
-def used_cids(widths) -> set[int]:
-    """The CIDs a CIDFont's /W array lists: `c [w1 w2 …]` or `first last w` runs."""
-    cids: set[int] = set()
-    items = list(widths or [])
-    i = 0
-    while i < len(items):
-        first = int(items[i])
-        if isinstance(items[i + 1], pikepdf.Array):
-            cids.update(range(first, first + len(items[i + 1])))
-            i += 2
-        else:
-            cids.update(range(first, int(items[i + 1]) + 1))
-            i += 3
-    return cids
-
-
 def merge_subsets(pdf: pikepdf.Pdf, cache: chunks.Cache) -> None:
     groups: dict[str, list[pikepdf.Dictionary]] = defaultdict(list)
     parents: dict[str, list[pikepdf.Dictionary]] = defaultdict(list)
@@ -51,7 +35,8 @@ def merge_subsets(pdf: pikepdf.Pdf, cache: chunks.Cache) -> None:
     for name, fonts in groups.items():
         if len(fonts) < 2 or name not in originals:
             continue
-        gids = set().union(*(used_cids(f.get("/W")) for f in fonts))
+        widths = merged_widths(fonts)
+        gids = set(widths)
         key = chunks.digest("font", name, originals[name].read_bytes(), ",".join(map(str, sorted(gids))))
         hit = cache.get(key)
         data = hit.pdf if hit is not None else subset_glyphs(originals[name], gids)
@@ -59,7 +44,7 @@ def merge_subsets(pdf: pikepdf.Pdf, cache: chunks.Cache) -> None:
             cache.put(key, chunks.ChunkLayout(name, 0, [], [], pdf=data))
         stream = pdf.make_stream(data)
         stream.Subtype = pikepdf.Name.OpenType
-        widths = pdf.make_indirect(merged_widths(fonts))
+        widths = pdf.make_indirect(width_array(widths))
         for font in fonts:
             font.FontDescriptor.FontFile3 = stream
             font.W = widths
@@ -68,8 +53,9 @@ def merge_subsets(pdf: pikepdf.Pdf, cache: chunks.Cache) -> None:
             parent.ToUnicode = unicode
 
 
-def merged_widths(fonts: list[pikepdf.Dictionary]) -> pikepdf.Array:
-    """One /W array with the width of every glyph any of the fonts uses."""
+def merged_widths(fonts: list[pikepdf.Dictionary]) -> dict[int, object]:
+    """The width of every glyph (CID) any of the fonts uses, from their /W arrays: runs of
+    `c [w1 w2 …]` or `first last w`."""
     widths: dict[int, float] = {}
     for font in fonts:
         items = list(font.get("/W") or [])
@@ -84,6 +70,11 @@ def merged_widths(fonts: list[pikepdf.Dictionary]) -> pikepdf.Array:
                 for cid in range(first, int(items[i + 1]) + 1):
                     widths[cid] = items[i + 2]
                 i += 3
+    return widths
+
+
+def width_array(widths: dict[int, object]) -> pikepdf.Array:
+    """A compact /W array: `c [w1 w2 …]` for each run of consecutive CIDs."""
     out: list = []
     run: list = []
     previous = None

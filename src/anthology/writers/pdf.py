@@ -123,18 +123,22 @@ class SinglePassPdf(Writer):
         inline_footnotes(doc)
         return lhtml.tostring(doc, encoding="unicode", doctype="<!DOCTYPE html>")
 
-    def fetcher(self) -> SandboxFetcher:
-        return SandboxFetcher(Sandbox([self.book.root, theme.STYLES_DIR, CMYK_PROFILE.parent]))
-
-    def layout(self):
-        """Lay the book out, widening the gutter if the page count calls for it; check that
-        every piece made it into the pages (WeasyPrint has been known to drop pages)."""
+    def check_system(self) -> None:
+        """Warn when the book face is missing; stop when the colour profile PDF/X needs is."""
         if not font_available(BOOK_FONT):
             self.diags.warning(self.book.config_path, 0,
                                f"the book typeface '{BOOK_FONT}' is not installed; the PDF falls back to DejaVu Serif "
                                "(install it with: apt-get install fonts-ebgaramond)")
         if self.variant and not CMYK_PROFILE.is_file():
             raise OutputError(f"the CMYK profile {CMYK_PROFILE} is missing: apt-get install libgs-common")
+
+    def fetcher(self) -> SandboxFetcher:
+        return SandboxFetcher(Sandbox([self.book.root, theme.STYLES_DIR, CMYK_PROFILE.parent]))
+
+    def layout(self):
+        """Lay the book out, widening the gutter if the page count calls for it; check that
+        every piece made it into the pages (WeasyPrint has been known to drop pages)."""
+        self.check_system()
         for _ in range(3):
             fetcher = self.fetcher()
             document = HTML(string=self.html(), base_url=self.book.root.resolve().as_uri() + "/",
@@ -305,12 +309,7 @@ class PdfWriter(SinglePassPdf):
     def layout(self):
         """Lay the chunks out: first those whose text is fixed, then those that print page
         numbers (contents, index), until every page number is stable."""
-        if not font_available(BOOK_FONT):
-            self.diags.warning(self.book.config_path, 0,
-                               f"the book typeface '{BOOK_FONT}' is not installed; the PDF falls back to DejaVu Serif "
-                               "(install it with: apt-get install fonts-ebgaramond)")
-        if self.variant and not CMYK_PROFILE.is_file():
-            raise OutputError(f"the CMYK profile {CMYK_PROFILE} is missing: apt-get install libgs-common")
+        self.check_system()
         fonts = font_fingerprint()
         for _ in range(3):
             sheets = self.stylesheets()
