@@ -99,6 +99,15 @@ class SourceLines:
                 return self.first_line + i
         return self.first_line
 
+    def find_image(self, src: str, alt: str) -> int:
+        """The line of an image: where its source is written, as Markdown `(src` or an HTML
+        attribute value, else where its alternative text is."""
+        forms = [f"({src}", f'"{src}"', f"'{src}'"] if src else []
+        for i, line in enumerate(self.lines):
+            if any(form in line for form in forms):
+                return self.first_line + i
+        return self.find(alt or src, "!")
+
 
 class BodyBuilder:
     """Builds one piece's `Body`; ids are prefixed with the piece id so they stay unique book-wide."""
@@ -220,7 +229,7 @@ class BodyBuilder:
             return ""
         target = (self.path.parent / unquote(parts.path))
         try:
-            real = Sandbox([self.root]).check(target)
+            real = Sandbox([self.root]).image(target)
         except RefusedResource as exc:
             self.diags.warning(self.path, line, f"image left out: {exc}")
             return ""
@@ -275,7 +284,7 @@ class BodyBuilder:
         self._mark_lead_ins(root)
         self._name_text_blocks(root)
         for img in list(root.iter("img")):
-            src = self.asset(img.get("src", ""), self.source.find(img.get("alt") or img.get("src", ""), "!"))
+            src = self.asset(img.get("src", ""), self.source.find_image(img.get("src", ""), img.get("alt", "")))
             if src:
                 img.set("src", src)
             else:

@@ -11,9 +11,10 @@ from lxml import html as lhtml
 
 from ..config import BCP47, Config, FrontMatter, validate
 from ..errors import Diagnostics, ManuscriptError
+from ..fetcher import RefusedResource, Sandbox
 from ..model import Anthology, BookMeta, Part, Piece
 from .body import BodyBuilder, SourceLines, slugify
-from .markdown import inline_html, normalise, to_html
+from .markdown import MarkupTooDeep, inline_html, normalise, to_html
 from .yamlsource import load_yaml
 
 CONFIG_NAME = "anthology.yml"
@@ -34,6 +35,23 @@ def read_text(path: Path, diags: Diagnostics) -> str | None:
         line = data[: exc.start].count(b"\n") + 1
         diags.error(path, line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8")
         return None
+
+
+def vet_stylesheet(path: Path, root: Path, diags: Diagnostics) -> bool:
+    """Whether a manuscript stylesheet may be used; report what of it the editions leave out
+    (imports, URLs leading outside the manuscript) with its line."""
+    sandbox = Sandbox([root])
+    try:
+        sandbox.check(path)
+    except RefusedResource as exc:
+        diags.warning(path, 0, f"stylesheet left out: {exc}")
+        return False
+    text = read_text(path, diags)
+    if text is None:
+        return False
+    for line, message in sandbox.stylesheet(path, text)[1]:
+        diags.warning(path, line, message)
+    return True
 
 
 def split_front_matter(text: str, path: Path, diags: Diagnostics) -> tuple[str, str, int] | None:
@@ -169,7 +187,11 @@ def load(root: Path) -> tuple[Anthology, Diagnostics]:
             diags.error(config_path, line, f"'{value}' is listed twice in contents (first at line {seen_paths[path]})")
             return None
         seen_paths[path] = line
-        return load_piece(path, root, role, part_id, language, taken, diags)
+        try:
+            return load_piece(path, root, role, part_id, language, taken, diags)
+        except MarkupTooDeep as exc:
+            diags.error(path, 0, f"{exc}: flatten the structure")
+            return None
 
     for i, item in enumerate(contents):
         if isinstance(item, dict):
@@ -223,7 +245,9 @@ def load(root: Path) -> tuple[Anthology, Diagnostics]:
         subjects=tuple(config.subjects),
     )
     styles_dir = root / "styles"
-    stylesheets = tuple(sorted(styles_dir.glob("*.css"))) if styles_dir.is_dir() else ()
+    stylesheets = tuple(p for p in sorted(styles_dir.glob("*.css")) if vet_stylesheet(p, root, diags)) if styles_dir.is_dir() else ()
+    if diags.errors:
+        raise ManuscriptError("the manuscript has errors", diags)
     book = Anthology(meta=meta, root=root, entries=tuple(entries), stylesheets=stylesheets,
                      config_path=config_path, settings=config)
     return book, diags

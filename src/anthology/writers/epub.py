@@ -133,8 +133,14 @@ class EpubWriter(Writer):
         return front_cover_png(self.book)
 
     def stylesheet(self) -> bytes:
-        css = "\n".join(p.read_text(encoding="utf-8") for p in theme.stylesheets("epub", self.book.stylesheets))
-        return css.encode("utf-8")
+        """The edition's stylesheets in one file, each read (and cleaned) through the sandbox."""
+        sandbox, parts = Sandbox([self.book.root, theme.STYLES_DIR]), []
+        for path in theme.stylesheets("epub", self.book.stylesheets):
+            try:
+                parts.append(sandbox.read(path))
+            except RefusedResource as exc:
+                self.diags.warning(path, 0, f"stylesheet left out: {exc}")
+        return b"\n".join(parts)
 
     def images(self) -> list[epub.EpubItem]:
         sandbox = Sandbox([self.book.root])
