@@ -127,7 +127,7 @@ def _clean(node, allowed, problems) -> str:
     """Serialise a node, leaving out each declaration that refers to a refused URL."""
     refused = [(url, line, reason) for url, line in _urls(_tokens(node)) if (reason := allowed(url)) is not None]
     if not refused:
-        return node.serialize()
+        return node.serialize() + (";" if node.type == "declaration" else "")
     if node.type in ("qualified-rule", "at-rule") and node.content is not None and not _urls(node.prelude or []):
         inner = tinycss2.parse_blocks_contents(node.content, skip_comments=False, skip_whitespace=False)
         head = ("@" + node.at_keyword if node.type == "at-rule" else "") + tinycss2.serialize(node.prelude)
