@@ -1,4 +1,5 @@
-# Anthology: `make build` builds the sample anthology into build/, `make test` runs the suite.
+# Anthology: `make build` builds the sample anthology into build/, `make test` runs the suite,
+# `make fuzz` builds at least 500 generated manuscripts and EPUBChecks every EPUB (slow).
 # Both set up what is missing first: system packages (scripts/setup-system.sh) and .venv.
 
 VENV   := .venv
@@ -23,6 +24,9 @@ build: setup
 
 test: setup
 	$(PY) -m pytest
+
+fuzz: setup
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/test_fuzz.py -s
 
 clean:
 	rm -rf build
