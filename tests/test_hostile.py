@@ -93,7 +93,7 @@ def hostile(tmp_path) -> Path:
     enormous = io.BytesIO()
     Image.new("1", (8000, 8000)).save(enormous, "PNG")
     root = write_manuscript(tmp_path / "ms", {
-        "anthology.yml": "title: Hostile\nlanguage: en\ncontents: [attacks.md]\n",
+        "anthology.yml": "title: Hostile\nlanguage: en\ncontents: [attacks.md]\nepub: {cover: attacks.md}\n",
         "attacks.md": PIECE.format(secret=secret),
         "styles/base.css": STYLE.format(secret=secret),
         "images/scripted.svg": '<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9" onload="alert(1)">'
@@ -159,6 +159,7 @@ def test_nothing_refused_reaches_either_edition_and_no_connection_is_made(hostil
     monkeypatch.setattr(weasyprint.urls.URLFetcher, "fetch", spy_fetch)
 
     result = build(hostile, tmp_path / "out")
+    assert any("epub.cover" in d.message and "not an image" in d.message for d in result.diagnostics.warnings)
 
     assert not attempts
     assert fetchers and all(isinstance(f, SandboxFetcher) for f in fetchers)
@@ -170,7 +171,7 @@ def test_nothing_refused_reaches_either_edition_and_no_connection_is_made(hostil
     assert "EPUB/images/fine.png" in names
     assert not any(n.endswith((".svg", ".md", "link.png", "corrupt.png", "enormous.png", "mislabelled.png")) for n in names)
     for bad in (MARKER, passwd, b"<script", b"onload", b"onerror", b"onclick", b"javascript:", b"<iframe",
-                b"<object", b"<form", b"@import", b"example.org", b"secret.txt", b'id="dup"', b"sideways"):
+                b"<object", b"<form", b"@import", b"example.org", b"secret.txt", b'id="dup"', b"sideways", b"Mallory\n---"):
         assert bad not in blob, bad
     for key in ("pdf", "pdf:screen"):
         with pikepdf.open(result.outputs[key]) as pdf:
