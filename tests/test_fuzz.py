@@ -89,6 +89,9 @@ def test_any_text_builds(tmp_path_factory):
     @given(manuscript())
     @example({"anthology.yml": "title: T\nlanguage: en\ncontents: [p0.md]\n",  # nh3 wrote &nbsp; in titles
               "p0.md": "---\ntitle: \"0\u00a00\"\n---\n".encode()})
+    @example({"anthology.yml": "title: T\nlanguage: en\ncontents: [p0.md]\n",  # a note calling a note, and a
+              # lone space before a zero-width character crashed WeasyPrint's footnote layout
+              "p0.md": "---\ntitle: A\n---\n\nText [^1] [^2]\n\n[^1]: note \n\u200b\n\n[^2]: > see [^1]\n".encode()})
     def build_one(files):
         case = kept / f"case{len(epubs) + outcomes['refused']}"
         root = write_manuscript(case / "ms", files)

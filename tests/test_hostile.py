@@ -233,3 +233,13 @@ def test_stylesheet_cleaning_keeps_every_rule_that_stays_inside(tmp_path):
     assert "src: url(../fonts/book.otf)" in cleaned and "a:hover { color: red; }" in cleaned.replace("  ", " ")
     assert "x.test" not in cleaned
     assert "p { background: url(data:image/png;base64,AAAA); margin: 0 }" in cleaned
+
+
+def test_notes_calling_notes_link_and_uncalled_notes_are_left_out(make_manuscript):
+    body = "Text[^a].\n\n[^a]: See also[^b].\n\n[^b]: The second.\n\n[^c]: Never called.\n"
+    root = make_manuscript({"anthology.yml": "title: T\nlanguage: en\ncontents: [a.md]\n",
+                            "a.md": f"---\ntitle: A\n---\n\n{body}"})
+    book, diags = load(root)
+    first, second = book.pieces[0].notes
+    assert 'href="#a-fn2"' in first.html and 'class="noteref"' in first.html and "fnref" not in second.html
+    assert [(d.line, d.message) for d in diags.warnings] == [(11, "a note that the text never calls is left out")]

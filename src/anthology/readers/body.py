@@ -242,23 +242,19 @@ class BodyBuilder:
         if container is None:
             return
         container.getparent().remove(container)
-        numbers: dict[str, int] = {}
-        for li in container.iter("li"):
-            old = li.get("id", "")
-            number = len(numbers) + 1
-            numbers[old] = number
-            for back in li.xpath(".//a[contains(@class, 'footnote-backref')]"):
-                parent = back.getparent()
-                prev = back.getprevious()
-                if prev is not None:
-                    prev.tail = (prev.tail or "").rstrip("\xa0 ") + (back.tail or "")
-                else:
-                    parent.text = (parent.text or "").rstrip("\xa0 ") + (back.tail or "")
-                parent.remove(back)
-            inner = "".join(to_xhtml(child) + (child.tail or "") for child in li if child.tag is not etree.Comment)
-            self.body.notes.append(Note(number, f"{self.pid}-fn{number}", f"{self.pid}-fnref{number}", inner.strip()))
+        calls = [*root.xpath(".//sup[a[contains(@class, 'footnote-ref')]]"),  # in the text first: they
+                 *container.xpath(".//sup[a[contains(@class, 'footnote-ref')]]")]  # own the back links
+        called = {sup[0].get("href", "").lstrip("#") for sup in calls}
+        items = []
+        for li in container.xpath("./ol/li"):  # the notes, not the list items inside one
+            if li.get("id") in called:
+                items.append(li)
+            else:
+                self.diags.warning(self.path, self.source.find(text_of(li), "[^"),
+                                   "a note that the text never calls is left out")
+        numbers = {li.get("id", ""): number for number, li in enumerate(items, 1)}
         seen: set[str] = set()
-        for sup in root.xpath(".//sup[a[contains(@class, 'footnote-ref')]]"):
+        for sup in calls:
             a = sup[0]
             number = numbers.get(a.get("href", "").lstrip("#"))
             if number is None:
@@ -275,6 +271,17 @@ class BodyBuilder:
             ref.text = str(number)
             ref.tail = sup.tail
             sup.getparent().replace(sup, ref)
+        for number, li in enumerate(items, 1):
+            for back in li.xpath(".//a[contains(@class, 'footnote-backref')]"):
+                parent = back.getparent()
+                prev = back.getprevious()
+                if prev is not None:
+                    prev.tail = (prev.tail or "").rstrip("\xa0 ") + (back.tail or "")
+                else:
+                    parent.text = (parent.text or "").rstrip("\xa0 ") + (back.tail or "")
+                parent.remove(back)
+            inner = "".join(to_xhtml(child) + (child.tail or "") for child in li if child.tag is not etree.Comment)
+            self.body.notes.append(Note(number, f"{self.pid}-fn{number}", f"{self.pid}-fnref{number}", inner.strip()))
 
     # --- the whole body ---------------------------------------------------------------------
     def build(self, html: str) -> Body:

@@ -58,9 +58,12 @@ class MarkupTooDeep(ValueError):
 
 
 def normalise(text: str) -> str:
-    """Remove what editors paste by accident: BOM, CR line ends, NUL and other C0 controls."""
+    """Remove what editors paste by accident: BOM, CR line ends, NUL and other C0 controls,
+    and a lone space or tab ending a line (invisible, unlike Markdown's two-space break; and
+    before a zero-width or combining character it crashes WeasyPrint's footnote layout)."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", text)
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", text)
+    return re.sub(r"(?<![ \t])[ \t]$", "", text, flags=re.M)
 
 
 def expand_fenced_divs(text: str) -> str:

@@ -6,6 +6,7 @@ the screen edition drops bleed and marks, keeps links live and is tagged PDF/UA-
 
 from __future__ import annotations
 
+import copy
 import shutil
 import subprocess
 import uuid
@@ -45,7 +46,7 @@ def inline_footnotes(doc: etree._Element) -> None:
         for child in aside:
             if child.get("class") == "note-number":
                 continue
-            child = etree.fromstring(etree.tostring(child))
+            child = copy.deepcopy(child)
             child.tag = "span"
             child.tail = " "
             span.append(child)
