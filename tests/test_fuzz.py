@@ -92,6 +92,9 @@ def test_any_text_builds(tmp_path_factory):
     @example({"anthology.yml": "title: T\nlanguage: en\ncontents: [p0.md]\n",  # a note calling a note, and a
               # lone space before a zero-width character crashed WeasyPrint's footnote layout
               "p0.md": "---\ntitle: A\n---\n\nText [^1] [^2]\n\n[^1]: note \n\u200b\n\n[^2]: > see [^1]\n".encode()})
+    @example({"anthology.yml": "title: T\nlanguage: en\ncontents: [p0.md, p1.md]\n",  # titles read as
+              "p0.md": b"---\ntitle: '# Heading'\nauthor: '- item'\n---\n",  # blocks broke the nav;
+              "p1.md": b"---\ntitle: x\nauthor: '\xc2\xa0'\n---\n"})  # a blank author, the OPF
     def build_one(files):
         case = kept / f"case{len(epubs) + outcomes['refused']}"
         root = write_manuscript(case / "ms", files)

@@ -177,8 +177,10 @@ def check_depth(html: str) -> None:
 
 
 def inline_html(text: str, language: str) -> str:
-    """Convert one line of Markdown (a title, an attribution) to inline HTML."""
-    html = to_html(text, language).strip()
-    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
-        html = html[3:-4]
-    return html
+    """Convert one line of Markdown (a title, an attribution) to inline HTML; text that
+    Markdown reads as blocks (`# x`, `- x`, `> x`, several paragraphs) stays plain text."""
+    converted = to_html(text, language).strip()
+    inner = converted[3:-4]
+    if converted.startswith("<p>") and converted.endswith("</p>") and "<p>" not in inner and "<p " not in inner:
+        return inner
+    return html.escape(normalise(text).strip(), quote=False)
