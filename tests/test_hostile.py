@@ -236,10 +236,12 @@ def test_stylesheet_cleaning_keeps_every_rule_that_stays_inside(tmp_path):
 
 
 def test_notes_calling_notes_link_and_uncalled_notes_are_left_out(make_manuscript):
-    body = "Text[^a].\n\n[^a]: See also[^b].\n\n[^b]: The second.\n\n[^c]: Never called.\n"
+    body = ("Text[^a].\n\n[^a]: See also[^b].\n\n[^b]: The second.\n\n[^c]: Never called, calls[^d].\n\n"
+            "[^d]: Only called from c.\n")
     root = make_manuscript({"anthology.yml": "title: T\nlanguage: en\ncontents: [a.md]\n",
                             "a.md": f"---\ntitle: A\n---\n\n{body}"})
     book, diags = load(root)
     first, second = book.pieces[0].notes
     assert 'href="#a-fn2"' in first.html and 'class="noteref"' in first.html and "fnref" not in second.html
-    assert [(d.line, d.message) for d in diags.warnings] == [(11, "a note that the text never calls is left out")]
+    assert [(d.line, d.message) for d in diags.warnings] == [(11, "note [^c] is left out: the text never calls it"),
+                                                             (13, "note [^d] is left out: the text never calls it")]

@@ -242,16 +242,26 @@ class BodyBuilder:
         if container is None:
             return
         container.getparent().remove(container)
-        calls = [*root.xpath(".//sup[a[contains(@class, 'footnote-ref')]]"),  # in the text first: they
-                 *container.xpath(".//sup[a[contains(@class, 'footnote-ref')]]")]  # own the back links
+        find_calls = etree.XPath(".//sup[a[contains(@class, 'footnote-ref')]]")
+        notes = {li.get("id"): li for li in container.xpath("./ol/li")}  # not the list items inside one
+        calls = find_calls(root)  # calls in the text come first: they own the back links
         called = {sup[0].get("href", "").lstrip("#") for sup in calls}
+        pending = [notes[n] for n in called if n in notes]
+        while pending:  # then the calls inside notes that are themselves called
+            for sup in find_calls(pending.pop()):
+                target = sup[0].get("href", "").lstrip("#")
+                calls.append(sup)
+                if target not in called and target in notes:
+                    called.add(target)
+                    pending.append(notes[target])
         items = []
-        for li in container.xpath("./ol/li"):  # the notes, not the list items inside one
+        for li in notes.values():
             if li.get("id") in called:
                 items.append(li)
             else:
-                self.diags.warning(self.path, self.source.find(text_of(li), "[^"),
-                                   "a note that the text never calls is left out")
+                label = li.get("id", "").split("-", 2)[-1]  # Python-Markdown's id: fn-<separator>-<label>
+                self.diags.warning(self.path, self.source.find(label, f"[^{label}]"),
+                                   f"note [^{label}] is left out: the text never calls it")
         numbers = {li.get("id", ""): number for number, li in enumerate(items, 1)}
         seen: set[str] = set()
         for sup in calls:
