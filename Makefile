@@ -26,7 +26,7 @@ test: setup
 	$(PY) -m pytest
 
 fuzz: setup
-	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/test_fuzz.py -s -p no:cacheprovider --basetemp=build/fuzz
+	mkdir -p build && HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/test_fuzz.py -s -p no:cacheprovider --basetemp=build/fuzz
 
 clean:
 	rm -rf build
