@@ -1,4 +1,5 @@
-# Anthology: `make build` builds the sample anthology into build/, `make test` runs the suite.
+# Anthology: `make build` builds the sample anthology into build/, `make test` runs the suite,
+# `make fuzz` builds at least 500 generated manuscripts and EPUBChecks every EPUB (slow).
 # Both set up what is missing first: system packages (scripts/setup-system.sh) and .venv.
 
 VENV   := .venv
@@ -29,6 +30,10 @@ test: setup
 bench: setup
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(PY) benchmarks/bench.py --size $(BENCH)
+
+# At least 500 generated manuscripts through the whole build (tests/test_fuzz.py).
+fuzz: setup
+	mkdir -p build && HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/test_fuzz.py -s -p no:cacheprovider --basetemp=build/fuzz
 
 clean:
 	rm -rf build

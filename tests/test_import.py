@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from PIL import Image
 
 from anthology.importers import ImportError_, import_file
 from anthology.importers.contents import add_to_contents
@@ -197,7 +198,7 @@ def test_html_import(manuscript, tmp_path):
     page = tmp_path / "saved" / "page.html"
     page.parent.mkdir()
     page.write_text(PAGE, encoding="utf-8")
-    (page.parent / "rally.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 16)
+    Image.new("RGB", (4, 4), "red").save(page.parent / "rally.png")
     result = import_file(page, manuscript)
     text = result.written.read_text(encoding="utf-8")
     assert "alert" not in text and "Home" not in text and "Site footer" not in text and "Go" not in text

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -12,12 +14,14 @@ from pathlib import Path
 def atomic_path(target: Path):
     """Yield a temporary path in the target's folder; rename it over the target on success.
 
-    A build killed midway leaves at most a `.name.*.tmp` file, never a truncated output, and
-    the previous output stays usable until the new one is complete.
+    A build killed midway leaves at most a `.name.<pid>.*.tmp` file, never a truncated
+    output, and the previous output stays usable until the new one is complete. The next
+    build removes such leftovers once the process that wrote them is gone.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    remove_stale_temps(target)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     umask = os.umask(0)
     os.umask(umask)
@@ -30,3 +34,23 @@ def atomic_path(target: Path):
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def remove_stale_temps(target: Path) -> None:
+    """Delete the temporary files of `target` left by builds that were killed."""
+    pattern = re.compile(re.escape(f".{target.name}.") + r"(\d+)\.[^.]+\.tmp")
+    for leftover in target.parent.glob(glob.escape(f".{target.name}.") + "*.tmp"):
+        found = pattern.fullmatch(leftover.name)
+        if found and not process_alive(int(found.group(1))):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True

@@ -61,6 +61,10 @@ def build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool, verbose: bool,
     digest = inputs_digest(manuscript, formats) if manuscript.is_dir() else None
     fresh = is_fresh(out_dir, digest) if digest else None
     if fresh is not None:
+        from .atomic import remove_stale_temps
+
+        for path in fresh:  # what a killed build may have left beside them
+            remove_stale_temps(path)
         if not quiet:
             out.print(f"up to date: {', '.join(str(p) for p in fresh)}", soft_wrap=True)
         return

@@ -7,7 +7,7 @@ misspelt key or a missing title is reported in the editor's terms, not as a trac
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -16,6 +16,9 @@ from .errors import Diagnostics
 from .readers.yamlsource import YamlDocument
 
 BCP47 = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+
+
+Text = Annotated[str, Field(min_length=1)]  # after stripping: a blank title or name is an error
 
 
 class Strict(BaseModel):
@@ -64,11 +67,11 @@ class PrintEdition(Strict):
 class Config(Strict):
     """`anthology.yml`: the book's metadata and the order of its contents."""
 
-    title: str
+    title: Text
     language: str
     subtitle: str | None = None
     series: str | None = None
-    editors: list[str] = []
+    editors: list[Text] = []
     publisher: str | None = None
     date: str | None = None
     rights: str | None = None
@@ -95,7 +98,7 @@ class Config(Strict):
 
 
 class EpigraphSpec(Strict):
-    text: str
+    text: Text
     author: str | None = None
     work: str | None = None
 
@@ -105,9 +108,9 @@ class FrontMatter(BaseModel):
 
     model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
 
-    title: str
+    title: Text
     subtitle: str | None = None
-    author: str | list[str] | None = None
+    author: Text | list[Text] | None = None
     date: str | None = None
     series: str | None = None
     source: str | None = None

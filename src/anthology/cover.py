@@ -262,9 +262,9 @@ def cover_html(book: Anthology, g: CoverGeometry, variant: str | None) -> str:
     if variant and not CMYK_PROFILE.is_file():
         raise OutputError(f"a {variant.upper()} cover needs the CMYK profile {CMYK_PROFILE} "
                           "(install it with: apt-get install libgs-common)")
-    template = theme.environment(book.root).get_template("cover.html.j2")
     front = front_layout(meta, g.panel, g.height_trim)
-    return template.render(
+    return theme.render(
+        theme.environment(book.root), "cover.html.j2",
         book=book, g=g, front=front, s=spine_design(meta, g), back_size=description_size(meta, g, front.margin),
         edited_by=EDITED_BY.strip(),
         c={name: css_cmyk(name) for name in COLOURS},

@@ -54,9 +54,9 @@ def build(manuscript: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS, p
     book, diags = load(Path(manuscript), progress.piece, Path(out_dir) / ".cache" / "pieces")
     result = BuildResult(book, diagnostics=diags)
     out_dir = Path(out_dir)
-    # The lint's errors (images without alternative text, broken links) stop a build too;
-    # its warnings are for `anthology check`.
-    diags.items.extend(d for d in lint(book) if d.level == "error")
+    # An image without alternative text stops a build too (the EPUB must be accessible);
+    # the rest of the lint is for `anthology check`.
+    diags.items.extend(d for d in lint(book) if d.code == "image-alt")
     if diags.errors:
         raise ManuscriptError("the manuscript has errors", diags)
     names = list(book.settings.editions) if book.settings is not None else ["print"]

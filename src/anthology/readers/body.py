@@ -110,6 +110,15 @@ class SourceLines:
                 return self.first_line + i
         return self.first_line + self.cursor
 
+    def find_image(self, src: str, alt: str) -> int:
+        """The line of an image: where its source is written, as Markdown `(src` or an HTML
+        attribute value, else where its alternative text is."""
+        forms = [f"({src}", f'"{src}"', f"'{src}'"] if src else []
+        for i, line in enumerate(self.lines):
+            if any(form in line for form in forms):
+                return self.first_line + i
+        return self.find(alt or src, "!")
+
 
 class BodyBuilder:
     """Builds one piece's `Body`; ids are prefixed with the piece id so they stay unique book-wide."""
@@ -264,7 +273,7 @@ class BodyBuilder:
             return ""
         target = (self.path.parent / unquote(parts.path))
         try:
-            real = Sandbox([self.root]).check(target)
+            real = Sandbox([self.root]).image(target)
         except RefusedResource as exc:
             self.diags.warning(self.path, line, f"image left out: {exc}")
             return ""
@@ -277,23 +286,29 @@ class BodyBuilder:
         if container is None:
             return
         container.getparent().remove(container)
-        numbers: dict[str, int] = {}
-        for li in container.iter("li"):
-            old = li.get("id", "")
-            number = len(numbers) + 1
-            numbers[old] = number
-            for back in li.xpath(".//a[contains(@class, 'footnote-backref')]"):
-                parent = back.getparent()
-                prev = back.getprevious()
-                if prev is not None:
-                    prev.tail = (prev.tail or "").rstrip("\xa0 ") + (back.tail or "")
-                else:
-                    parent.text = (parent.text or "").rstrip("\xa0 ") + (back.tail or "")
-                parent.remove(back)
-            inner = "".join(to_xhtml(child) + (child.tail or "") for child in li if child.tag is not etree.Comment)
-            self.body.notes.append(Note(number, f"{self.pid}-fn{number}", f"{self.pid}-fnref{number}", inner.strip()))
+        find_calls = etree.XPath(".//sup[a[contains(@class, 'footnote-ref')]]")
+        notes = {li.get("id"): li for li in container.xpath("./ol/li")}  # not the list items inside one
+        calls = find_calls(root)  # calls in the text come first: they own the back links
+        called = {sup[0].get("href", "").lstrip("#") for sup in calls}
+        pending = [notes[n] for n in called if n in notes]
+        while pending:  # then the calls inside notes that are themselves called
+            for sup in find_calls(pending.pop()):
+                target = sup[0].get("href", "").lstrip("#")
+                calls.append(sup)
+                if target not in called and target in notes:
+                    called.add(target)
+                    pending.append(notes[target])
+        items = []
+        for li in notes.values():
+            if li.get("id") in called:
+                items.append(li)
+            else:
+                label = li.get("id", "").split("-", 2)[-1]  # Python-Markdown's id: fn-<separator>-<label>
+                self.diags.warning(self.path, self.source.find(label, f"[^{label}]"),
+                                   f"note [^{label}] is left out: the text never calls it")
+        numbers = {li.get("id", ""): number for number, li in enumerate(items, 1)}
         seen: set[str] = set()
-        for sup in root.xpath(".//sup[a[contains(@class, 'footnote-ref')]]"):
+        for sup in calls:
             a = sup[0]
             number = numbers.get(a.get("href", "").lstrip("#"))
             if number is None:
@@ -310,6 +325,17 @@ class BodyBuilder:
             ref.text = str(number)
             ref.tail = sup.tail
             sup.getparent().replace(sup, ref)
+        for number, li in enumerate(items, 1):
+            for back in li.xpath(".//a[contains(@class, 'footnote-backref')]"):
+                parent = back.getparent()
+                prev = back.getprevious()
+                if prev is not None:
+                    prev.tail = (prev.tail or "").rstrip("\xa0 ") + (back.tail or "")
+                else:
+                    parent.text = (parent.text or "").rstrip("\xa0 ") + (back.tail or "")
+                parent.remove(back)
+            inner = "".join(to_xhtml(child) + (child.tail or "") for child in li if child.tag is not etree.Comment)
+            self.body.notes.append(Note(number, f"{self.pid}-fn{number}", f"{self.pid}-fnref{number}", inner.strip()))
 
     # --- the whole body ---------------------------------------------------------------------
     def build(self, html: str) -> Body:
@@ -319,7 +345,7 @@ class BodyBuilder:
         self._mark_lead_ins(root)
         self._name_text_blocks(root)
         for img in list(root.iter("img")):
-            src = self.asset(img.get("src", ""), self.source.find(img.get("alt") or img.get("src", ""), "!"))
+            src = self.asset(img.get("src", ""), self.source.find_image(img.get("src", ""), img.get("alt", "")))
             if src:
                 img.set("src", src)
             else:

@@ -12,12 +12,13 @@ from lxml import html as lhtml
 
 from ..config import BCP47, Config, FrontMatter, validate
 from ..errors import Diagnostics, ManuscriptError
+from ..fetcher import RefusedResource, Sandbox
 from ..model import Anthology, BookMeta, Contributor, Part, Piece
 from ..quotations import check_quotations
 from .body import BodyBuilder, SourceLines, slugify
 from .library import QUOTATIONS, SOURCES, Library, load_library
+from .markdown import MarkupTooDeep, inline_html, normalise, to_html
 from .piececache import PieceCache
-from .markdown import inline_html, normalise, to_html
 from .yamlsource import load_yaml
 
 CONFIG_NAME = "anthology.yml"
@@ -38,6 +39,23 @@ def read_text(path: Path, diags: Diagnostics) -> str | None:
         line = data[: exc.start].count(b"\n") + 1
         diags.error(path, line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8")
         return None
+
+
+def vet_stylesheet(path: Path, root: Path, diags: Diagnostics) -> bool:
+    """Whether a manuscript stylesheet may be used; report what of it the editions leave out
+    (imports, URLs leading outside the manuscript) with its line."""
+    sandbox = Sandbox([root])
+    try:
+        sandbox.check(path)
+    except RefusedResource as exc:
+        diags.warning(path, 0, f"stylesheet left out: {exc}")
+        return False
+    text = read_text(path, diags)
+    if text is None:
+        return False
+    for line, message in sandbox.stylesheet(path, text)[1]:
+        diags.warning(path, line, message)
+    return True
 
 
 def split_front_matter(text: str, path: Path, diags: Diagnostics) -> tuple[str, str, int] | None:
@@ -210,7 +228,11 @@ def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None,
             diags.items.extend(found)
         else:
             own = Diagnostics()
-            piece = load_piece(path, root, role, part_id, language, taken, own, library)
+            try:
+                piece = load_piece(path, root, role, part_id, language, taken, own, library)
+            except MarkupTooDeep as exc:
+                own.error(path, 0, f"{exc}: flatten the structure")
+                piece = None
             diags.extend(own)
             if piece is not None and not own.errors:
                 piece_cache.put(key, piece, own.items)
@@ -287,7 +309,9 @@ def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None,
         subjects=tuple(config.subjects),
     )
     styles_dir = root / "styles"
-    stylesheets = tuple(sorted(styles_dir.glob("*.css"))) if styles_dir.is_dir() else ()
+    stylesheets = tuple(p for p in sorted(styles_dir.glob("*.css")) if vet_stylesheet(p, root, diags)) if styles_dir.is_dir() else ()
+    if diags.errors:
+        raise ManuscriptError("the manuscript has errors", diags)
     people = tuple(library.contributors.get(name) or Contributor(name)
                    for name in dict.fromkeys(n for e in entries for p in (e.pieces if isinstance(e, Part) else [e])
                                              for n in p.authors))

@@ -66,6 +66,9 @@ def load_yaml(text: str, path: Path, diags: Diagnostics, line_offset: int = 0) -
                 diags.error(path, line, "YAML aliases (*name) are not allowed in a manuscript")
                 return None
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        diags.error(path, line_offset + 1, "invalid YAML: lists or mappings are nested too deeply")
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 + line_offset if mark else line_offset + 1
@@ -79,6 +82,9 @@ def load_yaml(text: str, path: Path, diags: Diagnostics, line_offset: int = 0) -
     lines: dict[KeyPath, int] = {}
     try:
         data = _walk(node, (), lines, line_offset)
+    except RecursionError:
+        diags.error(path, line_offset + 1, "invalid YAML: lists or mappings are nested too deeply")
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 + line_offset if mark else line_offset + 1

@@ -46,7 +46,7 @@ class Writer:
         raise NotImplementedError
 
     def render(self, template: str, **context) -> str:
-        return self.env.get_template(template).render(book=self.book, href=self.href, **context)
+        return theme.render(self.env, template, book=self.book, href=self.href, **context)
 
     def write(self, out_dir: Path) -> Path:
         raise NotImplementedError

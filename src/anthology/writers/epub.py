@@ -127,18 +127,26 @@ class EpubWriter(Writer):
         given = self.book.settings.epub.cover if self.book.settings is not None else None
         if given:
             try:
-                return Sandbox([self.book.root]).read(self.book.root / given)
+                return Sandbox([self.book.root]).image(self.book.root / given).read_bytes()
             except RefusedResource as exc:
                 self.diags.warning(self.book.config_path, 0, f"epub.cover: {exc}; a cover is drawn from the title instead")
         return front_cover_png(self.book)
 
     def stylesheet(self, fonts: list[tuple[str, str]] = ()) -> bytes:
-        css = "\n".join(p.read_text(encoding="utf-8") for p in theme.stylesheets("epub", self.book.stylesheets))
+        """The edition's stylesheets in one file, each read (and cleaned) through the sandbox,
+        with the embedded faces first when there are any."""
+        sandbox, parts = Sandbox([self.book.root, theme.STYLES_DIR]), []
+        for path in theme.stylesheets("epub", self.book.stylesheets):
+            try:
+                parts.append(sandbox.read(path))
+            except RefusedResource as exc:
+                self.diags.warning(path, 0, f"stylesheet left out: {exc}")
+        css = b"\n".join(parts)
         if fonts:
-            faces = "".join(f'@font-face {{ font-family: "{FAMILY}"; font-style: {fonts_style}; font-weight: {weight}; '
-                            f'src: url("../{name}"); }}\n' for name, (fonts_style, weight) in fonts)
-            css = faces + css + f'\nbody {{ font-family: "{FAMILY}", serif; }}\n'
-        return css.encode("utf-8")
+            faces = "".join(f'@font-face {{ font-family: "{FAMILY}"; font-style: {style}; font-weight: {weight}; '
+                            f'src: url("../{name}"); }}\n' for name, (style, weight) in fonts)
+            css = faces.encode() + css + f'\nbody {{ font-family: "{FAMILY}", serif; }}\n'.encode()
+        return css
 
     def font_items(self, contents: dict[str, bytes]) -> list[epub.EpubItem]:
         """The book face subset to the characters the book uses, when `epub.embed_fonts` asks."""

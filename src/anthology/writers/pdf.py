@@ -6,6 +6,7 @@ the screen edition drops bleed and marks, keeps links live and is tagged PDF/UA-
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import shutil
@@ -52,7 +53,7 @@ def inline_footnotes(doc: etree._Element) -> None:
         for child in aside:
             if child.get("class") == "note-number":
                 continue
-            child = etree.fromstring(etree.tostring(child))
+            child = copy.deepcopy(child)
             child.tag = "span"
             child.tail = " "
             span.append(child)
@@ -399,12 +400,24 @@ class PdfWriter(SinglePassPdf):
                 for chunk in self.plan:
                     with pikepdf.open(io.BytesIO(self.layouts[chunk.key].pdf)) as part:
                         for j, page in enumerate(part.pages):
-                            pdf.pages[self.starts[chunk.key] + j].add_underlay(page)
+                            underlay(pdf, pdf.pages[self.starts[chunk.key] + j], page)
                 merge_subsets(pdf, self.cache)
                 share_streams(pdf)
                 pdf.save(tmp)
             self.finish(tmp)
         return target
+
+
+def underlay(pdf: pikepdf.Pdf, page: pikepdf.Page, content: pikepdf.Page) -> None:
+    """Draw a chunk's page beneath a furniture page (same boxes), under a fixed resource name:
+    pikepdf's own add_underlay picks random names, which would make builds differ."""
+    form = pdf.copy_foreign(content.as_form_xobject())
+    resources = page.obj.get("/Resources", pikepdf.Dictionary())
+    page.obj.Resources = pikepdf.Dictionary({k: v for k, v in resources.items()})  # pages share WeasyPrint's
+    xobjects = page.obj.Resources.get("/XObject", pikepdf.Dictionary())
+    page.obj.Resources.XObject = pikepdf.Dictionary({k: v for k, v in xobjects.items()})
+    name = page.add_resource(form, pikepdf.Name.XObject, pikepdf.Name("/Text"), replace_existing=True)
+    page.contents_add(pdf.make_stream(f"q {name} Do Q\n".encode()), prepend=True)
 
 
 def font_fingerprint() -> str:

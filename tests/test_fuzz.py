@@ -1,0 +1,119 @@
+"""Any text builds: generated manuscripts end in outputs or in clear diagnostics, never in a
+traceback, and every EPUB written passes EPUBCheck.
+
+`make test` runs a small sample and EPUBChecks a few of its EPUBs; `make fuzz`
+(HYPOTHESIS_PROFILE=fuzz) runs at least 500 cases and EPUBChecks every EPUB.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import textwrap
+
+from hypothesis import example, given, strategies as st
+
+from anthology.commands.build import build
+from anthology.errors import ManuscriptError
+
+from conftest import epubcheck_many, write_manuscript
+
+FUZZ = os.environ.get("HYPOTHESIS_PROFILE") == "fuzz"
+
+SAMPLES = [
+    "“nested ‘quotes’ here”", "“unbalanced ‘quote", "\"straight 'mixed\" quotes'", "« guillemets » ‹ › „low“",
+    "中文字符和标点，。", "日本語のテキスト「引用」", "한국어 문장", "עברית עם ניקוד שָׁלוֹם", "العربية مع تشكيل مُحَمَّد",
+    "e\u0301\u0302\u0303 combining", "Z\u0351\u0367\u0311\u0313a\u0364\u0361lgo", "👩‍👩‍👧‍👦 🇫🇷 🏳️‍🌈 emoji",
+    "x" * 400, "https://example.org/" + "very-long-path/" * 30, "<https://example.org/a?b=c&d=e>",
+    "\ufeff", "\r\n", "\t tabs\t", "\x00", "\x0b\x0c", "\u2028\u2029", "\u200b\u200d\u00a0", "\u202e reversed \u202c",
+    "*unclosed emphasis", "**bold** _under_", "`code`", "[^1]", "[^nope]", "[link](https://example.org)",
+    "&amp; &#0; &#xD800; &bogus;", "<b>raw</b>", "<span dir='rtl'>x</span>", "--", "— Author, *Work*, p. 1",
+]
+word = st.one_of(st.sampled_from(SAMPLES), st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30))
+line = st.lists(word, max_size=8).map(" ".join)
+
+
+@st.composite
+def table(draw):
+    cols = draw(st.integers(1, 8))
+    rows = draw(st.integers(0, 60 if FUZZ else 25))
+    cell = st.text(st.sampled_from("ab 中ع😀|-:\\"), max_size=8)
+    out = ["| " + " | ".join(f"H{i}" for i in range(cols)) + " |", "|" + "---|" * cols]
+    out += ["| " + " | ".join(draw(cell) for _ in range(cols)) + " |" for _ in range(rows)]
+    return "\n".join(out)
+
+
+@st.composite
+def quotation(draw):
+    depth = draw(st.integers(1, 4))
+    body = [">" * draw(st.integers(1, depth)) + " " + draw(line) + draw(st.sampled_from(["", "[^1]", "[^2]"]))
+            for _ in range(draw(st.integers(1, 4)))]
+    if draw(st.booleans()):
+        body += [">", "> — " + draw(line)]
+    return "\n".join(body)
+
+
+block = st.one_of(
+    line, quotation(), table(),
+    st.builds(lambda t: f"# {t}", line), st.builds(lambda t: f"## {t}", line),
+    st.builds(lambda a, b: f"[^1]: {a}\n\n[^2]: > {b}", line, line),
+    st.builds(lambda t: f"::: verse\n{t}\n  {t}\n:::", line), st.builds(lambda t: f"::: pullquote\n{t}", line),
+    st.builds(lambda items: "\n".join(f"- {i}" for i in items), st.lists(line, max_size=5)),
+    st.just("* * *"), st.just(""),
+)
+piece_body = st.lists(block, max_size=10).map("\n\n".join)
+title = st.text(st.characters(codec="utf-8", categories=("L", "M", "N", "P", "S", "Zs")), min_size=1, max_size=40)
+line_end = st.sampled_from(["\n", "\r\n", "\r"])
+
+
+@st.composite
+def manuscript(draw):
+    count = draw(st.integers(1, 3))
+    files = {"anthology.yml": textwrap.dedent(f"""\
+        title: {json.dumps(draw(title), ensure_ascii=False)}
+        language: {draw(st.sampled_from(["en", "fr", "de", "ar", "he", "zh", "ja"]))}
+        contents: [{", ".join(f"p{i}.md" for i in range(count))}]
+        """)}
+    for i in range(count):
+        head = f"---\ntitle: {json.dumps(draw(title), ensure_ascii=False)}\nauthor: {json.dumps(draw(title), ensure_ascii=False)}\n---\n\n"
+        text = (draw(st.sampled_from(["", "\ufeff"])) + head + draw(piece_body)).replace("\n", draw(line_end))
+        files[f"p{i}.md"] = text.encode("utf-8")
+    return files
+
+
+def test_any_text_builds(tmp_path_factory):
+    kept = tmp_path_factory.mktemp("epubs")
+    epubs, outcomes = [], {"built": 0, "refused": 0}
+
+    @given(manuscript())
+    @example({"anthology.yml": "title: T\nlanguage: en\ncontents: [p0.md]\n",  # nh3 wrote &nbsp; in titles
+              "p0.md": "---\ntitle: \"0\u00a00\"\n---\n".encode()})
+    @example({"anthology.yml": "title: T\nlanguage: en\ncontents: [p0.md]\n",  # a note calling a note, and a
+              # lone space before a zero-width character crashed WeasyPrint's footnote layout
+              "p0.md": "---\ntitle: A\n---\n\nText [^1] [^2]\n\n[^1]: note \n\u200b\n\n[^2]: > see [^1]\n".encode()})
+    @example({"anthology.yml": "title: T\nlanguage: en\ncontents: [p0.md, p1.md]\n",  # titles read as
+              "p0.md": b"---\ntitle: '# Heading'\nauthor: '- item'\n---\n",  # blocks broke the nav;
+              "p1.md": b"---\ntitle: x\nauthor: '\xc2\xa0'\n---\n"})  # a blank author, the OPF
+    def build_one(files):
+        case = kept / f"case{len(epubs) + outcomes['refused']}"
+        root = write_manuscript(case / "ms", files)
+        try:
+            result = build(root, case / "out", ("epub",))
+        except ManuscriptError as exc:
+            errors = exc.diagnostics.errors
+            assert errors and all(d.path and d.message for d in errors)
+            outcomes["refused"] += 1
+            shutil.rmtree(case)
+            return
+        outcomes["built"] += 1
+        epubs.append(result.outputs["epub"])
+
+    build_one()
+    assert outcomes["built"] > outcomes["refused"], outcomes
+    checked = epubs if FUZZ else epubs[:: max(1, len(epubs) // 3)][:3]
+    counts, messages = epubcheck_many(checked)
+    assert len(counts) == len(checked), messages
+    failed = {str(p): n for p, n in counts.items() if n}
+    assert not failed, f"{failed}\n{messages}"
+    print(f"fuzz: {outcomes['built']} built, {outcomes['refused']} refused with diagnostics, {len(checked)} EPUBs checked")

@@ -1,0 +1,20 @@
+"""The same manuscript and SOURCE_DATE_EPOCH give byte-identical editions: print PDF, screen
+PDF and EPUB (WeasyPrint's random XMP DocumentID is fixed by the PDF writer)."""
+
+from __future__ import annotations
+
+from anthology.commands.build import build
+
+from conftest import MANUSCRIPTS
+
+
+def test_every_edition_is_byte_identical_under_source_date_epoch(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    first = build(MANUSCRIPTS / "varied", tmp_path / "a").outputs
+    second = build(MANUSCRIPTS / "varied", tmp_path / "b").outputs
+    assert set(first) == {"pdf", "pdf:screen", "epub"}
+    for key, path in first.items():
+        assert path.read_bytes() == second[key].read_bytes(), key
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000001")
+    third = build(MANUSCRIPTS / "varied", tmp_path / "c").outputs
+    assert all(third[key].read_bytes() != path.read_bytes() for key, path in first.items())
