@@ -188,7 +188,7 @@ class SinglePassPdf(Writer):
 
     def finish(self, path: Path) -> None:
         """Pad to the page multiple with truly blank pages, and make the file reproducible."""
-        with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        with pikepdf.open(io.BytesIO(path.read_bytes())) as pdf:  # in memory: no temp file of pikepdf's beside it
             count = len(pdf.pages)
             for number in range(count + 1, self.spec.padded(count) + 1):
                 model = pdf.pages[-2] if len(pdf.pages) > 1 else pdf.pages[-1]  # same parity as the new page
