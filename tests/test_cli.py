@@ -82,3 +82,10 @@ def test_build_refuses_an_image_without_alternative_text(make_manuscript, tmp_pa
     assert result.exit_code == 2
     assert "a.md:7:1: error: image without alternative text" in result.output
     assert "a.md:9" not in result.output
+
+
+def test_stats_with_a_relative_manuscript_path(minimal, monkeypatch, tmp_path):
+    monkeypatch.chdir(minimal.parent)
+    result = run("stats", minimal.name, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert '"path": "one.md"' in result.output

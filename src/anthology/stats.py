@@ -7,7 +7,9 @@ does in the printer's page count. The spine comes from the padded total and the 
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from .model import Anthology, Part
 from .printspec import PrintSpec
@@ -68,7 +70,7 @@ def book_stats(book: Anthology, opening: dict[str, int], laid_out: int, spec: Pr
     length = {s: (starts[i + 1] if i + 1 < len(starts) else laid_out) - starts[i] for i, s in enumerate(sections)}
     part_of = {p.id: part for part in book.parts for p in part.pieces}
     pieces = [PieceStats(p.id, p.title, part_of[p.id].title if p.id in part_of else None,
-                         p.source_path.relative_to(book.root).as_posix(), p.words, length[p.id], opening[p.id] + 1)
+                         Path(os.path.relpath(p.source_path, book.root)).as_posix(), p.words, length[p.id], opening[p.id] + 1)
               for p in book.pieces]
     parts = [PartStats(part.id, part.title, sum(p.words for p in part.pieces),
                        length[part.id] + sum(length[p.id] for p in part.pieces)) for part in book.parts]
