@@ -187,25 +187,34 @@ class SinglePassPdf(Writer):
         return target
 
     def finish(self, path: Path) -> None:
+        """Finish a PDF WeasyPrint wrote (read into memory: no temp file of pikepdf's beside it)."""
+        with pikepdf.open(io.BytesIO(path.read_bytes())) as pdf:
+            self.finish_pdf(pdf)
+            save(pdf, path)
+
+    def finish_pdf(self, pdf: pikepdf.Pdf) -> None:
         """Pad to the page multiple with truly blank pages, and make the file reproducible."""
-        with pikepdf.open(io.BytesIO(path.read_bytes())) as pdf:  # in memory: no temp file of pikepdf's beside it
-            count = len(pdf.pages)
-            for number in range(count + 1, self.spec.padded(count) + 1):
-                model = pdf.pages[-2] if len(pdf.pages) > 1 else pdf.pages[-1]  # same parity as the new page
-                page = pdf.add_blank_page(page_size=(float(model.mediabox[2] - model.mediabox[0]),
-                                                     float(model.mediabox[3] - model.mediabox[1])))
-                for box in ("/MediaBox", "/CropBox", "/BleedBox", "/TrimBox", "/ArtBox"):
-                    if box in model.obj:
-                        page.obj[box] = pikepdf.Array(list(model.obj[box]))
-            stamp = build_time()
-            pdf.docinfo["/CreationDate"] = pdf.docinfo["/ModDate"] = stamp.strftime("D:%Y%m%d%H%M%SZ")
-            with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
-                for key in ("xmp:CreateDate", "xmp:ModifyDate", "xmp:MetadataDate"):
-                    meta[key] = stamp.isoformat()
-                if "xmpMM:DocumentID" in meta:
-                    seed = f"{self.book.meta.identifier}/{self.edition}"
-                    meta["xmpMM:DocumentID"] = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
-            pdf.save(path, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True, recompress_flate=True)
+        count = len(pdf.pages)
+        for _ in range(self.spec.padded(count) - count):
+            model = pdf.pages[-2] if len(pdf.pages) > 1 else pdf.pages[-1]  # same parity as the new page
+            page = pdf.add_blank_page(page_size=(float(model.mediabox[2] - model.mediabox[0]),
+                                                 float(model.mediabox[3] - model.mediabox[1])))
+            for box in ("/MediaBox", "/CropBox", "/BleedBox", "/TrimBox", "/ArtBox"):
+                if box in model.obj:
+                    page.obj[box] = pikepdf.Array(list(model.obj[box]))
+        stamp = build_time()
+        pdf.docinfo["/CreationDate"] = pdf.docinfo["/ModDate"] = stamp.strftime("D:%Y%m%d%H%M%SZ")
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+            for key in ("xmp:CreateDate", "xmp:ModifyDate", "xmp:MetadataDate"):
+                meta[key] = stamp.isoformat()
+            if "xmpMM:DocumentID" in meta:
+                seed = f"{self.book.meta.identifier}/{self.edition}"
+                meta["xmpMM:DocumentID"] = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
+
+
+def save(pdf: pikepdf.Pdf, path: Path) -> None:
+    """Save reproducibly (an /ID from the content), objects packed into object streams."""
+    pdf.save(path, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True)
 
 
 class ScreenPdfWriter(SinglePassPdf):
@@ -403,8 +412,8 @@ class PdfWriter(SinglePassPdf):
                             underlay(pdf, pdf.pages[self.starts[chunk.key] + j], page)
                 merge_subsets(pdf, self.cache)
                 share_streams(pdf)
-                pdf.save(tmp)
-            self.finish(tmp)
+                self.finish_pdf(pdf)
+                save(pdf, tmp)
         return target
 
 
