@@ -8,7 +8,6 @@ import subprocess
 
 import pytest
 
-from anthology.commands.build import build
 from anthology.generator import generate
 from anthology.readers.manuscript import load
 from anthology.writers.pdf import PdfWriter, SinglePassPdf

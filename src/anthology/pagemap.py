@@ -8,7 +8,6 @@ the same character in the same element, so "p. 47" means the same words in both 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from lxml import etree

@@ -82,10 +82,6 @@ class Library:
     source_lines: dict[str, Location] = field(default_factory=dict)
     contributors: dict[str, Contributor] = field(default_factory=dict)
 
-    def source_for(self, title: str | None) -> Source | None:
-        if not title:
-            return None
-        return self.sources.get(title) or next((s for s in self.sources.values() if s.title == title), None)
 
 
 def _mapping(root: Path, name: str, diags: Diagnostics) -> YamlDocument | None:

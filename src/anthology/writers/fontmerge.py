@@ -77,7 +77,7 @@ def width_array(widths: dict[int, object]) -> pikepdf.Array:
     """A compact /W array: `c [w1 w2 …]` for each run of consecutive CIDs."""
     out: list = []
     run: list = []
-    previous = None
+    start = previous = None
     for cid in sorted(widths):
         if previous is not None and cid == previous + 1:
             run.append(widths[cid])
