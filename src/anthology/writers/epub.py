@@ -236,8 +236,8 @@ class EpubWriter(Writer):
         faces = [(f.file_name, STYLES[f.id.removeprefix("font-").title()]) for f in fonts]
         book.add_item(epub.EpubItem(uid="css", file_name=STYLESHEET, media_type="text/css", content=self.stylesheet(faces)))
         cover = epub.EpubCover(file_name=COVER_IMAGE)
-        cover.media_type = "image/png" if self.cover_image()[:4] == b"\x89PNG" else "image/jpeg"
-        cover.content = self.cover_image()
+        cover.content = self.cover_image()  # drawn or read once
+        cover.media_type = "image/png" if cover.content[:4] == b"\x89PNG" else "image/jpeg"
         book.add_item(cover)
         book.add_metadata(None, "meta", "", {"name": "cover", "content": cover.id})
         for item in self.images():
