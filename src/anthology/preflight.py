@@ -12,6 +12,7 @@ transparency, rgb.
 from __future__ import annotations
 
 import math
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -217,7 +218,8 @@ def _check_page_count(pages: int, spec: PrintSpec) -> Iterator[Finding]:
 # draws the object: WeasyPrint lists every image and graphics state in one Resources dictionary
 # shared by all pages, and an unused entry is never printed.
 
-USING_OPERATORS = {"Tf", "Do", "gs", "cs", "CS", "sh", "scn", "SCN"}
+NAME_TOKEN = re.compile(rb"/([^\s/\[\]<>(){}%]+)")
+HEX_ESCAPE = re.compile(r"#([0-9a-fA-F]{2})")
 
 
 @dataclass
@@ -237,26 +239,31 @@ class _Scope:
             return None
 
     @property
-    def names(self) -> set[str] | None:
-        """The resource names the content refers to (parsed once), or None when unparsable."""
+    def names(self) -> set[str]:
+        """Every name the content mentions (scanned once): the names of the resources it uses,
+        and perhaps a few more. A scan, not a parse, which would take seconds for a book."""
         if not hasattr(self, "_names"):
-            instructions = self.instructions
-            self._names = None if instructions is None else {
-                str(operand) for operands, op in instructions if str(op) in USING_OPERATORS
-                for operand in operands if isinstance(operand, Name)}
+            if isinstance(self.content, pikepdf.Page):
+                contents = self.content.obj.get("/Contents")
+                streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+            else:
+                streams = [self.content]
+            data = b"\n".join(s.read_bytes() for s in streams if isinstance(s, Stream))
+            self._names = {"/" + HEX_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), n.decode("latin-1"))
+                           for n in NAME_TOKEN.findall(data)}
         return self._names
 
     def used(self, category: str) -> Iterator[tuple[object, str, object]]:
         """(dedup key, name, object) of the entries in a resource category this content uses.
 
-        Content that cannot be parsed is assumed to use everything it lists."""
+        """
         group = self.resources.get(category)
         if not isinstance(group, Dictionary):
             return
         names = self.names
         home = self.resources.objgen if self.resources.is_indirect else id(self.resources)
         for name, obj in group.items():
-            if names is not None and name not in names:
+            if name not in names:
                 continue
             key = obj.objgen if obj.is_indirect else (home, category, name)
             yield key, name, obj

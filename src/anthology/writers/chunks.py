@@ -4,11 +4,11 @@ Every piece opens on a recto, so its layout does not depend on where it lands. E
 (the display pages, a part title, a piece) is laid out on its own in a process pool, with
 the stylesheets parsed once per process, and cached under `build/.cache` by a digest of
 everything that can change it (its XHTML, the stylesheets, the edition's geometry, the
-fonts, the versions). What does depend on where a chunk lands — folios, running heads,
-page numbers in the contents and the index — comes afterwards: contents and index are laid
-out with known page numbers, and folios and running heads are laid out in one light
-"furniture" document (the book's page sequence with the text left out) whose pages are
-drawn over the chunks' pages.
+fonts, the versions). What does depend on where a chunk lands — folios and the page numbers
+in the contents and the index — comes afterwards: contents and index are laid
+out with known page numbers, and folios and running heads are laid out with known page numbers, running heads in the chunks themselves (a chunk always opens on
+a recto, so its pages' sides and names are the book's), and folios, the one thing that depends
+on where a page lands, once per number and kind of page (folios.py).
 """
 
 from __future__ import annotations
@@ -22,18 +22,14 @@ from pathlib import Path
 
 import weasyprint
 from weasyprint import CSS, HTML
+from weasyprint.formatting_structure.boxes import MarginBox
+from weasyprint.matrix import Matrix
 from weasyprint.text.fonts import FontConfiguration
 
 from .. import __version__
 from ..atomic import atomic_path
 from ..fetcher import Sandbox, SandboxFetcher
 from ..pagemap import page_starts
-
-# Margin boxes of chunk documents stay empty: the furniture document draws them.
-NO_FURNITURE = "@page { " + " ".join(
-    f"@{box} {{ content: none !important; }}" for box in
-    ("top-left", "top-center", "top-right", "bottom-left", "bottom-center", "bottom-right")) + " }"
-
 
 @dataclass(frozen=True)
 class Job:
@@ -45,23 +41,29 @@ class Job:
     stylesheets: tuple[tuple[str, str], ...]  # (url, text) in cascade order
     roots: tuple[str, ...]
     digest: str
+    options: tuple[tuple[str, object], ...] = ()  # for write_pdf
 
 
 @dataclass
 class ChunkLayout:
-    """What the book needs of a laid-out chunk: its pages' ids and first words, and the PDF."""
+    """What the book needs of a laid-out chunk: its pages' ids, first words, kinds (for
+    folios) and bookmarks, and the PDF."""
 
     key: str
     pages: int
     anchors: list[list[str]]
     starts: list[list | None]  # [element id, offset] of the first word of each page
     refused: list[list[str]] = field(default_factory=list)
+    kinds: list[list] = field(default_factory=list)  # [side, blank, page name, opens its group]
+    bookmarks: list[list] = field(default_factory=list)  # [page, level, label, x, y, closed], PDF units
+    drawn: list[bool] = field(default_factory=list)  # whether a page has margin boxes
     pdf: bytes = b""
 
     def first_page(self, anchor: str) -> int | None:
         return next((i for i, ids in enumerate(self.anchors) if anchor in ids), None)
 
 
+PDF_SCALE = 0.75  # CSS px to PDF points
 _FONTS: FontConfiguration | None = None
 _SHEETS: dict[tuple, list[CSS]] = {}
 
@@ -80,8 +82,18 @@ def lay_out(job: Job) -> ChunkLayout:
     document = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
         stylesheets=sheets, font_config=_FONTS)
     starts = [[s.element_id, s.offset] if s.element_id else None for s in page_starts(document, 0)]
+    kinds, bookmarks, drawn = [], [], []
+    for number, page in enumerate(document.pages):
+        box = page._page_box
+        kind = box.page_type
+        kinds.append([kind.side, kind.blank, kind.name or "", bool(kind.name) and (kind.name, 0) in kind.groups])
+        drawn.append(any(isinstance(child, MarginBox) for child in box.children))
+        matrix = Matrix(a=PDF_SCALE, d=-PDF_SCALE, f=page.height * PDF_SCALE)  # as WeasyPrint's own outline
+        for level, label, (x, y), state in page.bookmarks:
+            x, y = matrix.transform_point(x, y)
+            bookmarks.append([number, level, label, x, y, state == "closed"])
     return ChunkLayout(job.key, len(document.pages), [sorted(p.anchors) for p in document.pages], starts,
-                       [list(r) for r in fetcher.refused], document.write_pdf())
+                       [list(r) for r in fetcher.refused], kinds, bookmarks, drawn, document.write_pdf(**dict(job.options)))
 
 
 class Cache:

@@ -12,7 +12,8 @@ import io
 import shutil
 import subprocess
 import uuid
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pikepdf
@@ -25,7 +26,7 @@ from ..errors import Diagnostics, OutputError
 from ..fetcher import Sandbox, SandboxFetcher
 from ..model import Part
 from ..pagemap import PageStart, label, page_starts
-from . import chunks
+from . import chunks, folios
 from .fontmerge import merge_subsets
 from .base import Writer, build_time
 
@@ -194,14 +195,8 @@ class SinglePassPdf(Writer):
 
     def finish_pdf(self, pdf: pikepdf.Pdf) -> None:
         """Pad to the page multiple with truly blank pages, and make the file reproducible."""
-        count = len(pdf.pages)
-        for _ in range(self.spec.padded(count) - count):
-            model = pdf.pages[-2] if len(pdf.pages) > 1 else pdf.pages[-1]  # same parity as the new page
-            page = pdf.add_blank_page(page_size=(float(model.mediabox[2] - model.mediabox[0]),
-                                                 float(model.mediabox[3] - model.mediabox[1])))
-            for box in ("/MediaBox", "/CropBox", "/BleedBox", "/TrimBox", "/ArtBox"):
-                if box in model.obj:
-                    page.obj[box] = pikepdf.Array(list(model.obj[box]))
+        while len(pdf.pages) < self.spec.padded(len(pdf.pages)):
+            add_blank(pdf)
         stamp = build_time()
         pdf.docinfo["/CreationDate"] = pdf.docinfo["/ModDate"] = stamp.strftime("D:%Y%m%d%H%M%SZ")
         with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
@@ -244,6 +239,7 @@ class ChunkSpec:
     wrapper: str  # "frontmatter", "mainmatter" or "backmatter", as in the single document
     item: object = None
     number: int = 0
+    first: bool = False  # the first thing in its wrapper
 
     @property
     def needs_labels(self) -> bool:
@@ -252,7 +248,8 @@ class ChunkSpec:
 
 
 class PdfWriter(SinglePassPdf):
-    """A print edition laid out chunk by chunk, in parallel and cached (see chunks.py)."""
+    """A print edition laid out chunk by chunk, in parallel and cached (see chunks.py), its
+    folios laid out once per number and kind of page (folios.py)."""
 
     def __init__(self, book, diags: Diagnostics | None = None, edition: str = "print",
                  spec: printspec.PrintSpec | None = None, workers: int | None = None, cache: Path | None = None):
@@ -263,10 +260,12 @@ class PdfWriter(SinglePassPdf):
         self.layouts: dict[str, chunks.ChunkLayout] = {}
         self.starts: dict[str, int] = {}
         self.total = 0
-        self.furniture = b""
+        self.shell: chunks.ChunkLayout | None = None
+        self.atlas: folios.Atlas | None = None
+        self.stamps: list[folios.Stamp | None] = []
 
     def _plan(self) -> list[ChunkSpec]:
-        plan = [ChunkSpec("display", "display", "frontmatter")]
+        plan = [ChunkSpec("display", "display", "frontmatter", first=True)]
         number = 0
         for entry in self.book.entries:
             if isinstance(entry, Part):
@@ -276,13 +275,18 @@ class PdfWriter(SinglePassPdf):
             else:
                 wrapper = {"front": "frontmatter", "back": "backmatter"}.get(entry.role, "mainmatter")
                 plan.append(ChunkSpec(entry.id, "piece", wrapper, entry))
+        seen: set[str] = set()
+        for i, chunk in enumerate(plan):
+            if chunk.wrapper not in seen:
+                seen.add(chunk.wrapper)
+                plan[i] = replace(chunk, first=True)
         return plan
 
     # --- chunk documents ----------------------------------------------------------------------
-    def stylesheets(self) -> tuple[tuple[str, str], ...]:
+    def theme_sheets(self) -> list[tuple[str, str]]:
         sheets = [(p.as_uri(), p.read_text(encoding="utf-8")) for p in theme.stylesheets("print", self.book.stylesheets)]
         geometry = "\n".join(line for line in self.edition_css().splitlines() if not line.startswith("@color-profile"))
-        return tuple(sheets + [("about:edition", geometry), ("about:chunk", chunks.NO_FURNITURE)])
+        return sheets + [("about:edition", geometry)]
 
     def job(self, chunk: ChunkSpec, sheets, fonts: str) -> chunks.Job:
         source = self.render("print_chunk.html.j2", chunk=chunk, edition_name=self.edition)
@@ -294,9 +298,27 @@ class PdfWriter(SinglePassPdf):
                 del link.attrib["href"]
         html = lhtml.tostring(doc, encoding="unicode", doctype="<!DOCTYPE html>")
         images = [(self.book.root / f.src).read_bytes() for f in getattr(chunk.item, "figures", ()) if f.src]
-        roots = (str(self.book.root), str(theme.STYLES_DIR))
         key = chunks.digest(html, repr(sheets), fonts, *images)
-        return chunks.Job(chunk.key, html, self.book.root.resolve().as_uri() + "/", sheets, roots, key)
+        return chunks.Job(chunk.key, html, self.base_url, sheets, self.roots, key)
+
+    @property
+    def base_url(self) -> str:
+        return self.book.root.resolve().as_uri() + "/"
+
+    @property
+    def roots(self) -> tuple[str, ...]:
+        return (str(self.book.root), str(theme.STYLES_DIR), str(CMYK_PROFILE.parent))
+
+    def shell_job(self, fonts: str) -> chunks.Job:
+        """The book's identity (metadata, PDF/X output intent), written by WeasyPrint."""
+        sheets = [p.as_uri() for p in theme.stylesheets("print", self.book.stylesheets)]
+        html = self.render("print_shell.html.j2", edition_name=self.edition, stylesheets=sheets,
+                           edition_css=self.edition_css(), created=None)
+        options = (("pdf_identifier", self.book.meta.identifier.encode("utf-8")), ("custom_metadata", True),
+                   *self.write_options().items())
+        key = chunks.digest(html, "shell", repr(options), fonts, *(Path(p).read_bytes() for p in
+                                                                    theme.stylesheets("print", self.book.stylesheets)))
+        return chunks.Job("shell", html, self.base_url, (), self.roots, key, options)
 
     def place(self) -> None:
         """Where each chunk lands: every chunk opens on a recto, after a blank verso if need be."""
@@ -318,13 +340,18 @@ class PdfWriter(SinglePassPdf):
 
     def layout(self):
         """Lay the chunks out: first those whose text is fixed, then those that print page
-        numbers (contents, index), until every page number is stable."""
+        numbers (contents, index), until every page number is stable; then the folios."""
         self.check_system()
         fonts = font_fingerprint()
         for _ in range(3):
-            sheets = self.stylesheets()
+            theme_sheets = self.theme_sheets()
+            self.folio_sheets = folios.split_sheets([text for _, text in theme_sheets])
+            sheets = tuple(theme_sheets + [("about:chunk", self.folio_sheets.no_folios)])
             fixed = [c for c in self.plan if not c.needs_labels]
-            self.layouts = chunks.run([self.job(c, sheets, fonts) for c in fixed], self.cache, self.workers)
+            results = chunks.run([self.job(c, sheets, fonts) for c in fixed] + [self.shell_job(fonts)],
+                                 self.cache, self.workers)
+            self.shell = results.pop("shell")
+            self.layouts = results
             for _ in range(4):
                 self.place()
                 labels = dict(self.page_labels)
@@ -343,49 +370,42 @@ class PdfWriter(SinglePassPdf):
         missing = [p.id for p in self.book.pieces if p.id not in self.page_labels]
         if missing:
             raise OutputError(f"the PDF layout lost pieces: {', '.join(missing)}")
-        self.furniture = self.lay_out_furniture()
+        self.lay_out_folios(theme_sheets, fonts)
         return self
 
-    # --- folios and running heads ---------------------------------------------------------------
-    def section_pages(self) -> dict[str, int]:
-        """How many pages each section of the book takes, blank versos aside."""
-        fill: dict[str, int] = {}
+    # --- folios -------------------------------------------------------------------------------
+    def lay_out_folios(self, theme_sheets, fonts: str) -> None:
+        """The folio of every page, from the atlas of folios laid out so far, laying out the
+        numbers and kinds of page it does not have yet (in parallel, as many documents as
+        there are workers)."""
+        sheets = tuple(theme_sheets + [("about:folios", self.folio_sheets.only_folios)])
+        total = str(self.pages) if self.folio_sheets.uses_total else ""
+        self.atlas = folios.Atlas(self.cache, chunks.digest(repr(sheets), fonts, total))
+        self.stamps = [None] * self.total
         for chunk in self.plan:
-            layout = self.layouts[chunk.key]
-            if chunk.kind != "display":
-                fill[chunk.key] = layout.pages
-                continue
-            sections = ["halftitle", "titlepage", "copyright", "contents"]
-            firsts = [layout.first_page(s) for s in sections] + [layout.pages]
-            for name, first, after in zip(sections, firsts, firsts[1:]):
-                pages = after - first
-                while pages > 1 and not layout.anchors[first + pages - 1] and layout.starts[first + pages - 1] is None:
-                    pages -= 1  # the blank verso before the next section
-                fill[name] = pages
-        return fill
-
-    def lay_out_furniture(self) -> bytes:
-        """The book's page sequence with its text left out: folios, running heads, bookmarks
-        and the PDF/X identity, laid out in one light document."""
-        sheets = theme.stylesheets("print", self.book.stylesheets)
-        source = self.render("print.html.j2", fill=self.section_pages(), edition_name=self.edition,
-                             stylesheets=[p.as_uri() for p in sheets], edition_css=self.edition_css(), created=None)
-        key = chunks.digest(source, "furniture", repr(self.write_options()), *(p.read_bytes() for p in sheets))
-        cached = self.cache.get(key)
-        if cached is not None:
-            return cached.pdf
-        document = HTML(string=source, base_url=self.book.root.resolve().as_uri() + "/", url_fetcher=self.fetcher()).render()
-        if len(document.pages) != self.total:
-            raise OutputError(f"the folios and running heads took {len(document.pages)} pages, the text {self.total}")
-        pdf = document.write_pdf(pdf_identifier=self.book.meta.identifier.encode("utf-8"), custom_metadata=True,
-                                 **self.write_options())
-        self.cache.put(key, chunks.ChunkLayout("furniture", len(document.pages), [], [], pdf=pdf))
-        return pdf
+            for j, (side, blank, name, first) in enumerate(self.layouts[chunk.key].kinds):
+                i = self.starts[chunk.key] + j
+                if not blank:
+                    value = i + 1 if i < self.body_start else i - self.body_start + 1
+                    self.stamps[i] = folios.Stamp(name, first, value, side)
+        missing = self.atlas.missing({s for s in self.stamps if s is not None})
+        if not missing:
+            return
+        size = -(-len(missing) // self.workers)
+        jobs, pages = [], {}
+        for n in range(0, len(missing), size):
+            html, where = folios.atlas_html(missing[n:n + size], self.book.meta.language)
+            key = chunks.digest(html, repr(sheets), fonts, total)
+            jobs.append(chunks.Job(key, html, self.base_url, sheets, self.roots, key))
+            pages[key] = where
+        for key, layout in chunks.run(jobs, self.cache, self.workers).items():
+            self.atlas.add(key, pages[key], layout)
+        self.atlas.save()
 
     # --- the book -----------------------------------------------------------------------------
     @property
     def laid_out(self) -> bool:
-        return bool(self.furniture)
+        return self.atlas is not None
 
     @property
     def pages(self) -> int:
@@ -401,32 +421,99 @@ class PdfWriter(SinglePassPdf):
         return starts
 
     def write(self, out_dir: Path) -> Path:
-        if not self.furniture:
+        """Join the chunks' pages in the shell's document, draw each page's folio on it, and
+        give the book its outline."""
+        if self.atlas is None:
             self.layout()
         target = self.output_path(out_dir)
-        with atomic_path(target) as tmp:
-            with pikepdf.open(io.BytesIO(self.furniture)) as pdf:
-                for chunk in self.plan:
-                    with pikepdf.open(io.BytesIO(self.layouts[chunk.key].pdf)) as part:
-                        for j, page in enumerate(part.pages):
-                            underlay(pdf, pdf.pages[self.starts[chunk.key] + j], page)
-                merge_subsets(pdf, self.cache)
-                share_streams(pdf)
-                self.finish_pdf(pdf)
-                save(pdf, tmp)
+        with atomic_path(target) as tmp, ExitStack() as opened:
+            def open_pdf(data: bytes) -> pikepdf.Pdf:
+                return opened.enter_context(pikepdf.open(io.BytesIO(data)))
+
+            pdf = open_pdf(self.shell.pdf)
+            del pdf.pages[:]
+            for key in ("/Outlines", "/Names", "/PageMode"):
+                if key in pdf.Root:
+                    del pdf.Root[key]
+            atlases: dict[str, pikepdf.Pdf] = {}
+            forms: dict[tuple[str, int], pikepdf.Object] = {}
+            for chunk in self.plan:
+                while len(pdf.pages) < self.starts[chunk.key]:
+                    add_blank(pdf)
+                part = open_pdf(self.layouts[chunk.key].pdf)
+                for page in part.pages:
+                    pdf.pages.append(page)
+                    page = pdf.pages[-1]
+                    if "/Annots" in page.obj:
+                        del page.obj.Annots  # links to other chunks' pages: none in a print edition
+                    stamp = self.stamps[len(pdf.pages) - 1]
+                    where = self.atlas.index.get(stamp.key) if stamp is not None else None
+                    if where is None:
+                        continue
+                    digest, number = where
+                    if digest not in atlases:
+                        atlases[digest] = open_pdf(self.atlas.pdf(digest))
+                    if (digest, number) not in forms:
+                        forms[digest, number] = pdf.copy_foreign(atlases[digest].pages[number].as_form_xobject())
+                    overlay(pdf, page, forms[digest, number])
+            self.add_outline(pdf)
+            merge_subsets(pdf, self.cache)
+            share_streams(pdf)
+            self.finish_pdf(pdf)
+            save(pdf, tmp)
         return target
 
+    def add_outline(self, pdf: pikepdf.Pdf) -> None:
+        """The book's bookmarks, nested across chunks as WeasyPrint nests them in one document."""
+        from types import SimpleNamespace
 
-def underlay(pdf: pikepdf.Pdf, page: pikepdf.Page, content: pikepdf.Page) -> None:
-    """Draw a chunk's page beneath a furniture page (same boxes), under a fixed resource name:
-    pikepdf's own add_underlay picks random names, which would make builds differ."""
-    form = pdf.copy_foreign(content.as_form_xobject())
+        from weasyprint.anchors import make_page_bookmark_tree
+        from weasyprint.matrix import Matrix
+
+        pages = [SimpleNamespace(bookmarks=[]) for _ in range(len(pdf.pages))]
+        for chunk in self.plan:
+            for page, level, text, x, y, closed in self.layouts[chunk.key].bookmarks:
+                pages[self.starts[chunk.key] + page].bookmarks.append((level, text, (x, y), "closed" if closed else "open"))
+        root: list = []
+        skipped: list[int] = []
+        last_by_depth = [root]
+        previous = 0
+        for number, page in enumerate(pages):
+            previous = make_page_bookmark_tree(page, skipped, last_by_depth, previous, number, Matrix())
+
+        def items(tree) -> list[pikepdf.OutlineItem]:
+            out = []
+            for text, (number, x, y), children, state in tree:
+                item = pikepdf.OutlineItem(text, number, pikepdf.PageLocation.XYZ, left=x, top=y, zoom=0)
+                item.children.extend(items(children))
+                item.is_closed = state == "closed"
+                out.append(item)
+            return out
+
+        with pdf.open_outline() as outline:
+            outline.root.extend(items(root))
+
+
+def add_blank(pdf: pikepdf.Pdf) -> None:
+    """A truly blank page, with the boxes of the page two before it (the same side)."""
+    model = pdf.pages[-2] if len(pdf.pages) > 1 else pdf.pages[-1]
+    page = pdf.add_blank_page(page_size=(float(model.mediabox[2] - model.mediabox[0]),
+                                         float(model.mediabox[3] - model.mediabox[1])))
+    for box in ("/MediaBox", "/CropBox", "/BleedBox", "/TrimBox", "/ArtBox"):
+        if box in model.obj:
+            page.obj[box] = pikepdf.Array(list(model.obj[box]))
+
+
+def overlay(pdf: pikepdf.Pdf, page: pikepdf.Page, form: pikepdf.Object) -> None:
+    """Draw a folio over a page, under a fixed resource name: pikepdf's own add_overlay picks
+    random names, which would make builds differ."""
     resources = page.obj.get("/Resources", pikepdf.Dictionary())
     page.obj.Resources = pikepdf.Dictionary({k: v for k, v in resources.items()})  # pages share WeasyPrint's
     xobjects = page.obj.Resources.get("/XObject", pikepdf.Dictionary())
     page.obj.Resources.XObject = pikepdf.Dictionary({k: v for k, v in xobjects.items()})
-    name = page.add_resource(form, pikepdf.Name.XObject, pikepdf.Name("/Text"), replace_existing=True)
-    page.contents_add(pdf.make_stream(f"q {name} Do Q\n".encode()), prepend=True)
+    name = page.add_resource(form, pikepdf.Name.XObject, pikepdf.Name("/Folio"), replace_existing=True)
+    page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
+    page.contents_add(pdf.make_stream(f"Q q {name} Do Q\n".encode()))
 
 
 def font_fingerprint() -> str:

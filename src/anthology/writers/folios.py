@@ -1,0 +1,183 @@
+"""Folios of a chunked print edition, laid out once per number and kind of page.
+
+A folio is the only thing on a page that depends on where its chunk lands in the book. So
+chunk documents draw everything else in their margins (running heads included), and the
+margin boxes that show the page counter are left out of them; those are laid out here, in
+"atlas" documents whose pages carry nothing but folios, one page per (kind of page, number).
+An atlas page is cached by what it shows, not by where it goes: when a page is added to an
+essay, the essays after it reuse the folios laid out before, and only the few numbers and
+kinds never drawn yet are laid out.
+
+The kind of a page is what the theme's `@page` selectors can tell apart: its side, its page
+name and whether it opens a group of that name (`:nth(1 of opening)`). Blank pages carry no
+folio. Counters other than the page's own number (`counter(pages)`) make every folio depend
+on the book's length, which the cache key then includes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import tinycss2
+
+from ..atomic import atomic_path
+from ..errors import OutputError
+from . import chunks
+
+MARGIN_BOXES = {"top-left-corner", "top-left", "top-center", "top-right", "top-right-corner",
+                "bottom-left-corner", "bottom-left", "bottom-center", "bottom-right", "bottom-right-corner",
+                "left-top", "left-middle", "left-bottom", "right-top", "right-middle", "right-bottom"}
+
+
+@dataclass(frozen=True)
+class FolioSheets:
+    """Overrides of the theme's margin boxes: in chunk documents, folios left out; in atlas
+    documents, everything but folios left out. Each override repeats the theme rule's own
+    selector, later in the cascade, so more specific rules still win as they would."""
+
+    no_folios: str
+    only_folios: str
+    uses_total: bool
+
+
+def _shows_page_counter(declarations) -> tuple[bool, bool, bool]:
+    """(sets content, shows counter(page), shows counter(pages)) of a margin box's declarations."""
+    sets = page = pages = False
+    for item in declarations:
+        if item.type != "declaration" or item.lower_name != "content":
+            continue
+        sets = True
+        for token in item.value:
+            if token.type == "function" and token.lower_name in ("counter", "counters"):
+                args = [t for t in token.arguments if t.type == "ident"]
+                name = args[0].lower_value if args else ""
+                page = page or name == "page"
+                pages = pages or name == "pages"
+    return sets, page, pages
+
+
+def split_sheets(texts: list[str]) -> FolioSheets:
+    """Find the margin boxes that show the page number in the print stylesheets."""
+    no_folios, only_folios, uses_total = [], [], False
+    for text in texts:
+        for rule in tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True):
+            if rule.type != "at-rule" or rule.lower_at_keyword != "page" or rule.content is None:
+                continue
+            selector = tinycss2.serialize(rule.prelude).strip()
+            for box in tinycss2.parse_blocks_contents(rule.content, skip_comments=True, skip_whitespace=True):
+                if box.type != "at-rule" or box.lower_at_keyword not in MARGIN_BOXES or box.content is None:
+                    continue
+                sets, page, pages = _shows_page_counter(
+                    tinycss2.parse_blocks_contents(box.content, skip_comments=True, skip_whitespace=True))
+                if not sets:
+                    continue
+                override = f"@page {selector} {{ @{box.lower_at_keyword} {{ content: none; }} }}"
+                (no_folios if page or pages else only_folios).append(override)
+                uses_total = uses_total or pages
+    return FolioSheets("\n".join(no_folios), "\n".join(only_folios), uses_total)
+
+
+@dataclass(frozen=True, order=True)
+class Stamp:
+    """A folio to draw: the kind of page and its counter value."""
+
+    name: str
+    first: bool
+    value: int
+    side: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.side}|{self.name}|{int(self.first)}|{self.value}"
+
+
+# The atlas document's own layout: each page a 1pt-high empty block; runs of pages in an
+# element carrying the page name, so that the group indices match the book's.
+ATLAS_CSS = """
+body.folio-atlas { margin: 0; }
+.folio-atlas .run + .run, .folio-atlas .p + .p { break-before: page; }
+.folio-atlas .p { height: 1pt; }
+"""
+
+
+def atlas_html(stamps: list[Stamp], lang: str) -> tuple[str, dict[str, int]]:
+    """An atlas document for stamps, and the page of the document each stamp is on.
+
+    Stamps that open a group get a run of their own; stamps that continue one share a run
+    with the next numbers, after one page that opens the group. Spacer pages put every page
+    on its side; `counter-reset` rules set the number wherever the sequence jumps."""
+    runs: list[tuple[str, list[Stamp | None]]] = []
+    for stamp in sorted(stamps):
+        if stamp.first:
+            runs.append((stamp.name, [stamp]))
+            continue
+        last = runs[-1] if runs else None
+        previous = last[1][-1] if last and last[1] else None
+        if (last and last[0] == stamp.name and previous is not None and not previous.first
+                and previous.value + 1 == stamp.value and (previous.side == "right") != (stamp.side == "right")):
+            last[1].append(stamp)
+        else:
+            runs.append((stamp.name, [None, stamp]))  # None: the page that opens the group
+    body, rules, pages = [], [], {}
+    index = 0
+    # never :first, like every page of the book but the half title
+    body.append('<div class="run"><div class="p"></div></div>')
+    index += 1
+    for name, run in runs:
+        first = next(s for s in run if s is not None)
+        lead = run.index(first)  # pages before the first stamp
+        side = "right" if (index + lead) % 2 == 0 else "left"
+        if side != first.side:
+            body.append('<div class="run"><div class="p"></div></div>')
+            index += 1
+        style = f' style="page: {name}"' if name else ""
+        body.append(f'<div class="run"{style}>' + '<div class="p"></div>' * len(run) + "</div>")
+        for offset, stamp in enumerate(run):
+            if stamp is None:
+                continue
+            pages[stamp.key] = index + offset
+            if offset == lead:
+                rules.append(f"@page :nth({index + offset + 1}) {{ counter-reset: page {stamp.value}; }}")
+        index += len(run)
+    html = (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"/><title>folios</title>'
+            f'<style>{ATLAS_CSS}\n' + "\n".join(rules) + '</style></head><body class="print folio-atlas">'
+            + "".join(body) + "</body></html>")
+    return html, pages
+
+
+class Atlas:
+    """Where every folio laid out so far is: (atlas digest, page), or None for a kind of
+    page the theme draws no folio on. One index per set of stylesheets, under the cache."""
+
+    def __init__(self, cache: chunks.Cache, sheets_digest: str):
+        self.cache = cache
+        self.docs: dict[str, bytes] = {}  # atlas documents laid out in this build
+        self.index: dict[str, list | None] = {}
+        self.path = cache.folder / f"folios-{sheets_digest}.json" if cache.folder else None
+        if self.path is not None:
+            try:
+                self.index = json.loads(self.path.read_text())
+            except (OSError, ValueError):
+                self.index = {}
+
+    def missing(self, stamps: set[Stamp]) -> list[Stamp]:
+        return sorted(s for s in stamps if s.key not in self.index)
+
+    def add(self, digest: str, pages: dict[str, int], layout: chunks.ChunkLayout) -> None:
+        self.docs[digest] = layout.pdf
+        for key, page in pages.items():
+            self.index[key] = [digest, page] if layout.drawn[page] else None
+
+    def pdf(self, digest: str) -> bytes:
+        if digest in self.docs:
+            return self.docs[digest]
+        cached = self.cache.get(digest)
+        if cached is None:
+            raise OutputError("the folio cache lost a document: delete the build's .cache folder and build again")
+        return cached.pdf
+
+    def save(self) -> None:
+        if self.path is not None:
+            with atomic_path(self.path) as tmp:
+                tmp.write_text(json.dumps(self.index, sort_keys=True))
