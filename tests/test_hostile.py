@@ -16,7 +16,7 @@ from PIL import Image
 
 from anthology.commands.build import build
 from anthology.errors import ManuscriptError
-from anthology.fetcher import SandboxFetcher
+from anthology.layoutfetcher import SandboxFetcher
 from anthology.readers.manuscript import load
 
 from conftest import assert_epub_valid, write_manuscript

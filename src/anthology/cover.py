@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 from . import theme
 from .atomic import atomic_path
 from .errors import OutputError
-from .fetcher import Sandbox, SandboxFetcher
+from .fetcher import Sandbox
 from .model import Anthology, BookMeta
 from .printspec import PrintSpec
 from .writers.base import build_time
@@ -297,6 +297,8 @@ def cover_pdf(book: Anthology, spec: PrintSpec, pages: int, target: Path) -> Cov
     """Write the full-wrap print cover for a book of `pages` pages; return its geometry."""
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
+
+    from .layoutfetcher import SandboxFetcher
 
     g = cover_geometry(spec, pages)
     variant = None if spec.pdf_standard in ("", "none", None) else spec.pdf_standard

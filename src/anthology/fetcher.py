@@ -4,7 +4,8 @@ Only regular files inside the allowed folders (the manuscript and the built-in t
 read; every other URL — another scheme, a path or symlink leading outside, a device — is
 refused and remembered, so the build can report it and go on without the resource. What is
 read is vetted too (assets.py): images must be what they say, stylesheets are served without
-the imports and URLs that would lead outside.
+the imports and URLs that would lead outside. WeasyPrint reads through it as a URL fetcher
+(layoutfetcher.py).
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ import mimetypes
 import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
-
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .assets import IMAGE_SUFFIXES, UnsafeContent, clean_css, vet_image
 
@@ -99,27 +98,3 @@ def _image_verdict(real: Path, name: str, mtime_ns: int, size: int) -> str | Non
     except UnsafeContent as exc:
         return str(exc)
     return None
-
-
-class SandboxFetcher(URLFetcher):
-    """A WeasyPrint URL fetcher that reads only what the sandbox allows, and never the network."""
-
-    def __init__(self, sandbox: Sandbox):
-        super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
-        self.sandbox = sandbox
-        self.refused: list[tuple[str, str]] = []
-
-    def fetch(self, url: str, headers=None):
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        try:
-            if scheme == "data":
-                return super().fetch(url, headers)
-            if scheme != "file":
-                raise RefusedResource(f"'{url}': {scheme or 'this'} URLs are not read at build time")
-            path = Path(unquote(parts.path))
-            data = self.sandbox.read(path)
-        except RefusedResource as exc:
-            self.refused.append((url, str(exc)))
-            raise
-        return URLFetcherResponse(url, body=data, headers={"Content-Type": guess_type(path)})

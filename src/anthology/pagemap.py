@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lxml import etree
-from weasyprint.formatting_structure import boxes
 
 HYPHEN = "\u2010"  # what WeasyPrint adds where it hyphenates a word at the end of a line
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -42,7 +41,7 @@ class PageStart:
     offset: int
 
 
-def _text_boxes(box, ids: tuple[str, ...] = ()):
+def _text_boxes(box, boxes, ids: tuple[str, ...] = ()):
     """Yield (text box, ids of its ancestors) in reading order, outside margins, footnote area
     and generated content (folios, leaders, footnote calls, list markers)."""
     if isinstance(box, (boxes.MarginBox, boxes.FootnoteAreaBox)):
@@ -56,7 +55,7 @@ def _text_boxes(box, ids: tuple[str, ...] = ()):
         yield box, ids
         return
     for child in getattr(box, "children", ()):
-        yield from _text_boxes(child, ids)
+        yield from _text_boxes(child, boxes, ids)
 
 
 def label(index: int, body_start: int) -> str:
@@ -66,12 +65,14 @@ def label(index: int, body_start: int) -> str:
 
 def page_starts(document, body_start: int) -> list[PageStart]:
     """The first word of every page of a laid-out WeasyPrint document."""
+    from weasyprint.formatting_structure import boxes
+
     seen: dict[str, int] = {}
     starts = []
     for index, page in enumerate(document.pages):
         folio = label(index, body_start)
         first = None
-        for box, ids in _text_boxes(page._page_box):
+        for box, ids in _text_boxes(page._page_box, boxes):
             if not ids or not box.text.strip():
                 continue
             element = ids[-1]

@@ -6,13 +6,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..lint import lint
+from ..lint import missing_alt_text
 from ..errors import Diagnostics, ManuscriptError, OutputError
 from ..preflight import PreflightReport, preflight
 from ..progress import Silent
 from ..model import Anthology
 from ..readers.manuscript import load
 from ..writers.epub import EpubWriter
+from ..writers.chunks import Pool
 from ..writers.pdf import PdfWriter, ScreenPdfWriter
 
 FORMATS = ("pdf", "screen", "epub")
@@ -48,7 +49,13 @@ def build(manuscript: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS, p
     first: the EPUB takes its print page numbers from that layout.
     """
     started = time.perf_counter()
-    progress = progress or Silent()
+    with Pool(jobs) as pool:  # the workers start up while the manuscript is read
+        result = _build(Path(manuscript), Path(out_dir), formats, progress or Silent(), pool)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _build(manuscript: Path, out_dir: Path, formats: tuple[str, ...], progress: Silent, pool: Pool) -> BuildResult:
     say = progress.stage
     say(f"reading {manuscript}")
     book, diags = load(Path(manuscript), progress.piece, Path(out_dir) / ".cache" / "pieces")
@@ -56,18 +63,18 @@ def build(manuscript: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS, p
     out_dir = Path(out_dir)
     # An image without alternative text stops a build too (the EPUB must be accessible);
     # the rest of the lint is for `anthology check`.
-    diags.items.extend(d for d in lint(book) if d.code == "image-alt")
+    diags.items.extend(missing_alt_text(book).items)
     if diags.errors:
         raise ManuscriptError("the manuscript has errors", diags)
     names = list(book.settings.editions) if book.settings is not None else ["print"]
     cache = out_dir / ".cache" / "chunks"
-    printed = PdfWriter(book, diags, names[0], workers=jobs, cache=cache)
+    printed = PdfWriter(book, diags, names[0], cache=cache, pool=pool)
     say(f"laying out the {printed.edition} edition")
     printed.layout()
     result.pages = printed.pages
     writers = []
     if "pdf" in formats:
-        writers = [printed] + [PdfWriter(book, diags, name, workers=jobs, cache=cache) for name in names[1:]]
+        writers = [printed] + [PdfWriter(book, diags, name, cache=cache, pool=pool) for name in names[1:]]
     if "screen" in formats:
         writers.append(ScreenPdfWriter(book, diags, printed.spec))
     for writer in writers:
@@ -85,5 +92,4 @@ def build(manuscript: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS, p
     if "epub" in formats:
         say("writing the EPUB")
         result.outputs["epub"] = EpubWriter(book, diags, printed).write(out_dir)
-    result.seconds = time.perf_counter() - started
     return result

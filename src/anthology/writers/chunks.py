@@ -15,21 +15,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from importlib.metadata import version
 from pathlib import Path
-
-import weasyprint
-from weasyprint import CSS, HTML
-from weasyprint.formatting_structure.boxes import MarginBox
-from weasyprint.matrix import Matrix
-from weasyprint.text.fonts import FontConfiguration
 
 from .. import __version__
 from ..atomic import atomic_path
-from ..fetcher import Sandbox, SandboxFetcher
-from ..pagemap import page_starts
+from ..fetcher import Sandbox
 
 @dataclass(frozen=True)
 class Job:
@@ -64,16 +59,29 @@ class ChunkLayout:
 
 
 PDF_SCALE = 0.75  # CSS px to PDF points
-_FONTS: FontConfiguration | None = None
-_SHEETS: dict[tuple, list[CSS]] = {}
+_FONTS = None  # the process's FontConfiguration
+_SHEETS: dict[tuple, list] = {}  # parsed stylesheets, by their (url, text) list
+
+
+def warm() -> None:
+    """Import WeasyPrint and load the fonts: what every layout in this process needs first."""
+    global _FONTS
+    if _FONTS is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        _FONTS = FontConfiguration()
 
 
 def lay_out(job: Job) -> ChunkLayout:
     """Lay one chunk out (in a worker process): stylesheets and fonts are parsed once per process."""
-    global _FONTS
+    from weasyprint import CSS, HTML
+    from weasyprint.formatting_structure.boxes import MarginBox
+
+    from ..layoutfetcher import SandboxFetcher
+    from ..pagemap import page_starts
+
+    warm()
     fetcher = SandboxFetcher(Sandbox([Path(r) for r in job.roots]))
-    if _FONTS is None:
-        _FONTS = FontConfiguration()
     sheets = _SHEETS.get(job.stylesheets)
     if sheets is None:
         sheets = [CSS(string=text, base_url=url, url_fetcher=fetcher, font_config=_FONTS)
@@ -88,10 +96,8 @@ def lay_out(job: Job) -> ChunkLayout:
         kind = box.page_type
         kinds.append([kind.side, kind.blank, kind.name or "", bool(kind.name) and (kind.name, 0) in kind.groups])
         drawn.append(any(isinstance(child, MarginBox) for child in box.children))
-        matrix = Matrix(a=PDF_SCALE, d=-PDF_SCALE, f=page.height * PDF_SCALE)  # as WeasyPrint's own outline
-        for level, label, (x, y), state in page.bookmarks:
-            x, y = matrix.transform_point(x, y)
-            bookmarks.append([number, level, label, x, y, state == "closed"])
+        for level, label, (x, y), state in page.bookmarks:  # in PDF units, as WeasyPrint's own outline
+            bookmarks.append([number, level, label, x * PDF_SCALE, (page.height - y) * PDF_SCALE, state == "closed"])
     return ChunkLayout(job.key, len(document.pages), [sorted(p.anchors) for p in document.pages], starts,
                        [list(r) for r in fetcher.refused], kinds, bookmarks, drawn, document.write_pdf(**dict(job.options)))
 
@@ -122,15 +128,48 @@ class Cache:
             tmp.write_text(json.dumps(data))
 
 
+WEASYPRINT = version("weasyprint")
+
+
 def digest(*parts: str | bytes) -> str:
-    h = hashlib.sha256(f"anthology {__version__} weasyprint {weasyprint.__version__}".encode())
+    h = hashlib.sha256(f"anthology {__version__} weasyprint {WEASYPRINT}".encode())
     for part in parts:
         h.update(b"\0")
         h.update(part.encode("utf-8") if isinstance(part, str) else part)
     return h.hexdigest()
 
 
-def run(jobs: list[Job], cache: Cache, workers: int) -> dict[str, ChunkLayout]:
+class Pool:
+    """The build's worker processes, started before the manuscript is read, so that they
+    import WeasyPrint and load the fonts while the main process reads. Forked: they inherit
+    what the main process has loaded. One worker: every layout runs in the main process."""
+
+    def __init__(self, workers: int | None = None):
+        self.workers = workers or default_workers()
+        self.executor = None
+        if self.workers > 1:
+            self.executor = ProcessPoolExecutor(self.workers, multiprocessing.get_context("fork"), initializer=warm)
+            for _ in range(self.workers):
+                self.executor.submit(int)  # start them now
+
+    def map(self, jobs: list[Job]):
+        if self.executor is None:
+            return map(lay_out, jobs)
+        return self.executor.map(lay_out, jobs, chunksize=1)
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown()
+            self.executor = None
+
+    def __enter__(self) -> "Pool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def run(jobs: list[Job], cache: Cache, pool: Pool) -> dict[str, ChunkLayout]:
     """Lay out every job not already cached, in parallel when there are several."""
     out: dict[str, ChunkLayout] = {}
     todo = []
@@ -140,17 +179,10 @@ def run(jobs: list[Job], cache: Cache, workers: int) -> dict[str, ChunkLayout]:
             out[job.key] = hit
         else:
             todo.append(job)
-    if len(todo) > 1 and workers > 1:
-        with ProcessPoolExecutor(max_workers=min(workers, len(todo))) as pool:
-            # biggest first, so that no long chunk starts last
-            order = sorted(todo, key=lambda j: -len(j.html))
-            for job, layout in zip(order, pool.map(lay_out, order, chunksize=1)):
-                cache.put(job.digest, layout)
-                out[job.key] = layout
-    else:
-        for job in todo:
-            out[job.key] = layout = lay_out(job)
-            cache.put(job.digest, layout)
+    order = sorted(todo, key=lambda j: -len(j.html))  # biggest first, so that no long chunk starts last
+    for job, layout in zip(order, pool.map(order)):
+        cache.put(job.digest, layout)
+        out[job.key] = layout
     return out
 
 

@@ -150,11 +150,13 @@ class Atlas:
     """Where every folio laid out so far is: (atlas digest, page), or None for a kind of
     page the theme draws no folio on. One index per set of stylesheets, under the cache."""
 
-    def __init__(self, cache: chunks.Cache, sheets_digest: str):
+    def __init__(self, cache: chunks.Cache, key: str):
         self.cache = cache
+        self.key = key
         self.docs: dict[str, bytes] = {}  # atlas documents laid out in this build
+        self.pending: dict[str, dict[str, int]] = {}  # job key: where its stamps are
         self.index: dict[str, list | None] = {}
-        self.path = cache.folder / f"folios-{sheets_digest}.json" if cache.folder else None
+        self.path = cache.folder / f"folios-{key}.json" if cache.folder else None
         if self.path is not None:
             try:
                 self.index = json.loads(self.path.read_text())

@@ -18,12 +18,11 @@ from pathlib import Path
 
 import pikepdf
 from lxml import etree, html as lhtml
-from weasyprint import HTML
 
 from .. import printspec, theme
 from ..atomic import atomic_path
 from ..errors import Diagnostics, OutputError
-from ..fetcher import Sandbox, SandboxFetcher
+from ..fetcher import Sandbox
 from ..model import Part
 from ..pagemap import PageStart, label, page_starts
 from . import chunks, folios
@@ -134,12 +133,16 @@ class SinglePassPdf(Writer):
         if self.variant and not CMYK_PROFILE.is_file():
             raise OutputError(f"the CMYK profile {CMYK_PROFILE} is missing: apt-get install libgs-common")
 
-    def fetcher(self) -> SandboxFetcher:
+    def fetcher(self):
+        from ..layoutfetcher import SandboxFetcher
+
         return SandboxFetcher(Sandbox([self.book.root, theme.STYLES_DIR, CMYK_PROFILE.parent]))
 
     def layout(self):
         """Lay the book out, widening the gutter if the page count calls for it; check that
         every piece made it into the pages (WeasyPrint has been known to drop pages)."""
+        from weasyprint import HTML
+
         self.check_system()
         for _ in range(3):
             fetcher = self.fetcher()
@@ -252,9 +255,11 @@ class PdfWriter(SinglePassPdf):
     folios laid out once per number and kind of page (folios.py)."""
 
     def __init__(self, book, diags: Diagnostics | None = None, edition: str = "print",
-                 spec: printspec.PrintSpec | None = None, workers: int | None = None, cache: Path | None = None):
+                 spec: printspec.PrintSpec | None = None, workers: int | None = None, cache: Path | None = None,
+                 pool: chunks.Pool | None = None):
         super().__init__(book, diags, edition, spec)
-        self.workers = workers or chunks.default_workers()
+        self.workers = pool.workers if pool is not None else workers or chunks.default_workers()
+        self.pool = pool
         self.cache = chunks.Cache(cache)
         self.plan = self._plan()
         self.layouts: dict[str, chunks.ChunkLayout] = {}
@@ -339,24 +344,36 @@ class PdfWriter(SinglePassPdf):
         self.body_start = body_start
 
     def layout(self):
-        """Lay the chunks out: first those whose text is fixed, then those that print page
-        numbers (contents, index), until every page number is stable; then the folios."""
+        """Lay the chunks out, then again those that print page numbers (contents, index)
+        until every page number is stable, and the folios the book does not have yet."""
+        if self.pool is None:  # a pool for this layout only
+            self.pool = chunks.Pool(self.workers)
+            try:
+                return self.layout()
+            finally:
+                self.pool.close()
+                self.pool = None
         self.check_system()
         fonts = font_fingerprint()
         for _ in range(3):
             theme_sheets = self.theme_sheets()
             self.folio_sheets = folios.split_sheets([text for _, text in theme_sheets])
             sheets = tuple(theme_sheets + [("about:chunk", self.folio_sheets.no_folios)])
-            fixed = [c for c in self.plan if not c.needs_labels]
-            results = chunks.run([self.job(c, sheets, fonts) for c in fixed] + [self.shell_job(fonts)],
-                                 self.cache, self.workers)
+            folio_sheets = tuple(theme_sheets + [("about:folios", self.folio_sheets.only_folios)])
+            # all at once: those that print page numbers too, without them, for their length
+            results = chunks.run([self.job(c, sheets, fonts) for c in self.plan] + [self.shell_job(fonts)],
+                                 self.cache, self.pool)
             self.shell = results.pop("shell")
             self.layouts = results
             for _ in range(4):
                 self.place()
                 labels = dict(self.page_labels)
                 dependent = [self.job(c, sheets, fonts) for c in self.plan if c.needs_labels]
-                self.layouts.update(chunks.run(dependent, self.cache, self.workers))
+                # the folios of this placement alongside: it holds unless a page count changes
+                atlas_jobs = self.folio_jobs(folio_sheets, fonts)
+                results = chunks.run(dependent + atlas_jobs, self.cache, self.pool)
+                self.take_folios(results)
+                self.layouts.update(results)
                 self.place()
                 if self.page_labels == labels:
                     break
@@ -370,17 +387,18 @@ class PdfWriter(SinglePassPdf):
         missing = [p.id for p in self.book.pieces if p.id not in self.page_labels]
         if missing:
             raise OutputError(f"the PDF layout lost pieces: {', '.join(missing)}")
-        self.lay_out_folios(theme_sheets, fonts)
+        self.take_folios(chunks.run(self.folio_jobs(folio_sheets, fonts), self.cache, self.pool))
+        self.atlas.save()
         return self
 
     # --- folios -------------------------------------------------------------------------------
-    def lay_out_folios(self, theme_sheets, fonts: str) -> None:
-        """The folio of every page, from the atlas of folios laid out so far, laying out the
-        numbers and kinds of page it does not have yet (in parallel, as many documents as
-        there are workers)."""
-        sheets = tuple(theme_sheets + [("about:folios", self.folio_sheets.only_folios)])
+    def folio_jobs(self, sheets, fonts: str) -> list[chunks.Job]:
+        """Atlas documents for the folios of the current placement that no atlas has yet,
+        split for the workers."""
         total = str(self.pages) if self.folio_sheets.uses_total else ""
-        self.atlas = folios.Atlas(self.cache, chunks.digest(repr(sheets), fonts, total))
+        atlas_key = chunks.digest(repr(sheets), fonts, total)
+        if self.atlas is None or self.atlas.key != atlas_key:
+            self.atlas = folios.Atlas(self.cache, atlas_key)
         self.stamps = [None] * self.total
         for chunk in self.plan:
             for j, (side, blank, name, first) in enumerate(self.layouts[chunk.key].kinds):
@@ -389,18 +407,18 @@ class PdfWriter(SinglePassPdf):
                     value = i + 1 if i < self.body_start else i - self.body_start + 1
                     self.stamps[i] = folios.Stamp(name, first, value, side)
         missing = self.atlas.missing({s for s in self.stamps if s is not None})
-        if not missing:
-            return
-        size = -(-len(missing) // self.workers)
-        jobs, pages = [], {}
+        jobs = []
+        size = max(50, -(-len(missing) // (2 * self.workers)))
         for n in range(0, len(missing), size):
             html, where = folios.atlas_html(missing[n:n + size], self.book.meta.language)
-            key = chunks.digest(html, repr(sheets), fonts, total)
-            jobs.append(chunks.Job(key, html, self.base_url, sheets, self.roots, key))
-            pages[key] = where
-        for key, layout in chunks.run(jobs, self.cache, self.workers).items():
-            self.atlas.add(key, pages[key], layout)
-        self.atlas.save()
+            key = "atlas:" + chunks.digest(html, repr(sheets), fonts, total)
+            jobs.append(chunks.Job(key, html, self.base_url, sheets, self.roots, key[6:]))
+            self.atlas.pending[key] = where
+        return jobs
+
+    def take_folios(self, results: dict[str, chunks.ChunkLayout]) -> None:
+        for key in [k for k in results if k.startswith("atlas:")]:
+            self.atlas.add(key[6:], self.atlas.pending.pop(key), results.pop(key))
 
     # --- the book -----------------------------------------------------------------------------
     @property
@@ -464,34 +482,19 @@ class PdfWriter(SinglePassPdf):
         return target
 
     def add_outline(self, pdf: pikepdf.Pdf) -> None:
-        """The book's bookmarks, nested across chunks as WeasyPrint nests them in one document."""
-        from types import SimpleNamespace
-
-        from weasyprint.anchors import make_page_bookmark_tree
-        from weasyprint.matrix import Matrix
-
-        pages = [SimpleNamespace(bookmarks=[]) for _ in range(len(pdf.pages))]
-        for chunk in self.plan:
-            for page, level, text, x, y, closed in self.layouts[chunk.key].bookmarks:
-                pages[self.starts[chunk.key] + page].bookmarks.append((level, text, (x, y), "closed" if closed else "open"))
-        root: list = []
-        skipped: list[int] = []
-        last_by_depth = [root]
-        previous = 0
-        for number, page in enumerate(pages):
-            previous = make_page_bookmark_tree(page, skipped, last_by_depth, previous, number, Matrix())
-
-        def items(tree) -> list[pikepdf.OutlineItem]:
-            out = []
-            for text, (number, x, y), children, state in tree:
-                item = pikepdf.OutlineItem(text, number, pikepdf.PageLocation.XYZ, left=x, top=y, zoom=0)
-                item.children.extend(items(children))
-                item.is_closed = state == "closed"
-                out.append(item)
-            return out
-
+        """The book's bookmarks, from every chunk's: each under the last one before it of a
+        higher level (a smaller number), as WeasyPrint nests them in one document."""
         with pdf.open_outline() as outline:
-            outline.root.extend(items(root))
+            stack: list[tuple[int, list]] = [(0, outline.root)]
+            for chunk in self.plan:
+                for page, level, text, x, y, closed in self.layouts[chunk.key].bookmarks:
+                    item = pikepdf.OutlineItem(text, self.starts[chunk.key] + page, pikepdf.PageLocation.XYZ,
+                                               left=x, top=y, zoom=0)
+                    item.is_closed = closed
+                    while stack[-1][0] >= level:
+                        stack.pop()
+                    stack[-1][1].append(item)
+                    stack.append((level, item.children))
 
 
 def add_blank(pdf: pikepdf.Pdf) -> None:
