@@ -55,16 +55,23 @@ def postscript_files() -> dict[str, Path]:
     return {name: Path(path) for name, _, path in (line.partition("|") for line in out.splitlines()) if name}
 
 
-def subset_glyphs(path: Path, gids: set[int]) -> bytes:
-    """The font reduced to the glyphs `gids`, each keeping its glyph id (as WeasyPrint's own
-    subsets do), so one subset can serve pages laid out separately."""
+def subset_options() -> subset.Options:
     options = subset.Options()
     options.retain_gids = True
     options.recalc_timestamp = False
-    options.name_IDs = ["*"]
+    options.name_IDs = [1, 2, 3, 4, 5, 6]
+    options.layout_features = []
+    options.drop_tables += ["GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "kern"]
     options.notdef_outline = True
+    return options
+
+
+def subset_glyphs(path: Path, gids: set[int]) -> bytes:
+    """The font reduced to the glyphs `gids`, each keeping its glyph id (as WeasyPrint's own
+    subsets do), so one subset can serve pages laid out separately. A PDF draws glyphs by
+    id: the shaping tables (GSUB, GPOS) and the licence text in the names stay behind."""
     font = TTFont(path, recalcTimestamp=False)
-    subsetter = subset.Subsetter(options)
+    subsetter = subset.Subsetter(subset_options())
     subsetter.populate(gids=sorted(gids | {0}))
     subsetter.subset(font)
     out = io.BytesIO()

@@ -13,10 +13,12 @@ on where a page lands, once per number and kind of page (folios.py).
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import multiprocessing
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
@@ -63,6 +65,16 @@ _FONTS = None  # the process's FontConfiguration
 _SHEETS: dict[tuple, list] = {}  # parsed stylesheets, by their (url, text) list
 
 
+def die_with_parent(parent: int) -> None:
+    """A worker ends when the build does, even a killed one (Linux's parent-death signal)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the build ended before that
+        os._exit(1)
+
+
 def warm() -> None:
     """Import WeasyPrint and load the fonts: what every layout in this process needs first."""
     global _FONTS
@@ -70,6 +82,11 @@ def warm() -> None:
         from weasyprint.text.fonts import FontConfiguration
 
         _FONTS = FontConfiguration()
+
+
+def start_worker(parent: int) -> None:
+    die_with_parent(parent)
+    warm()
 
 
 def lay_out(job: Job) -> ChunkLayout:
@@ -148,7 +165,8 @@ class Pool:
         self.workers = workers or default_workers()
         self.executor = None
         if self.workers > 1:
-            self.executor = ProcessPoolExecutor(self.workers, multiprocessing.get_context("fork"), initializer=warm)
+            self.executor = ProcessPoolExecutor(self.workers, multiprocessing.get_context("fork"),
+                                                initializer=start_worker, initargs=(os.getpid(),))
             for _ in range(self.workers):
                 self.executor.submit(int)  # start them now
 

@@ -455,6 +455,7 @@ class PdfWriter(SinglePassPdf):
                     del pdf.Root[key]
             atlases: dict[str, pikepdf.Pdf] = {}
             forms: dict[tuple[str, int], pikepdf.Object] = {}
+            resources: dict[str, pikepdf.Object] = {}
             for chunk in self.plan:
                 while len(pdf.pages) < self.starts[chunk.key]:
                     add_blank(pdf)
@@ -472,7 +473,14 @@ class PdfWriter(SinglePassPdf):
                     if digest not in atlases:
                         atlases[digest] = open_pdf(self.atlas.pdf(digest))
                     if (digest, number) not in forms:
-                        forms[digest, number] = pdf.copy_foreign(atlases[digest].pages[number].as_form_xobject())
+                        stamp = atlases[digest].pages[number]
+                        if digest not in resources:  # WeasyPrint's pages share theirs: so do the stamps
+                            resources[digest] = pdf.copy_foreign(pdf.make_indirect(stamp.obj.Resources)
+                                                                 if not stamp.obj.Resources.is_indirect
+                                                                 else stamp.obj.Resources)
+                        forms[digest, number] = pdf.make_stream(
+                            content(stamp.obj), Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form,
+                            BBox=pikepdf.Array(list(stamp.mediabox)), Resources=resources[digest])
                     overlay(pdf, page, forms[digest, number])
             self.add_outline(pdf)
             merge_subsets(pdf, self.cache)
@@ -507,16 +515,23 @@ def add_blank(pdf: pikepdf.Pdf) -> None:
             page.obj[box] = pikepdf.Array(list(model.obj[box]))
 
 
+def content(page: pikepdf.Object) -> bytes:
+    """A page's content, its streams joined."""
+    contents = page.get("/Contents")
+    streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
+    return b"\n".join(stream.read_bytes() for stream in streams)
+
+
 def overlay(pdf: pikepdf.Pdf, page: pikepdf.Page, form: pikepdf.Object) -> None:
-    """Draw a folio over a page, under a fixed resource name: pikepdf's own add_overlay picks
-    random names, which would make builds differ."""
+    """Draw a folio over a page, in the page's one content stream (a stream object more per
+    page would add a tenth to the file), under a fixed resource name: pikepdf's own
+    add_overlay picks random names, which would make builds differ."""
     resources = page.obj.get("/Resources", pikepdf.Dictionary())
     page.obj.Resources = pikepdf.Dictionary({k: v for k, v in resources.items()})  # pages share WeasyPrint's
     xobjects = page.obj.Resources.get("/XObject", pikepdf.Dictionary())
     page.obj.Resources.XObject = pikepdf.Dictionary({k: v for k, v in xobjects.items()})
     name = page.add_resource(form, pikepdf.Name.XObject, pikepdf.Name("/Folio"), replace_existing=True)
-    page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
-    page.contents_add(pdf.make_stream(f"Q q {name} Do Q\n".encode()))
+    page.obj.Contents = pdf.make_stream(b"q\n" + content(page.obj) + f"\nQ q {name} Do Q\n".encode())
 
 
 def font_fingerprint() -> str:
