@@ -456,6 +456,7 @@ class PdfWriter(SinglePassPdf):
             atlases: dict[str, pikepdf.Pdf] = {}
             forms: dict[tuple[str, int], pikepdf.Object] = {}
             resources: dict[str, pikepdf.Object] = {}
+            wrappers = (pdf.make_stream(b"q\n"), pdf.make_stream(b"\nQ q /Folio Do Q\n"))
             for chunk in self.plan:
                 while len(pdf.pages) < self.starts[chunk.key]:
                     add_blank(pdf)
@@ -481,7 +482,7 @@ class PdfWriter(SinglePassPdf):
                         forms[digest, number] = pdf.make_stream(
                             content(stamp.obj), Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form,
                             BBox=pikepdf.Array(list(stamp.mediabox)), Resources=resources[digest])
-                    overlay(pdf, page, forms[digest, number])
+                    overlay(page, forms[digest, number], wrappers)
             self.add_outline(pdf)
             merge_subsets(pdf, self.cache)
             share_streams(pdf)
@@ -522,16 +523,19 @@ def content(page: pikepdf.Object) -> bytes:
     return b"\n".join(stream.read_bytes() for stream in streams)
 
 
-def overlay(pdf: pikepdf.Pdf, page: pikepdf.Page, form: pikepdf.Object) -> None:
-    """Draw a folio over a page, in the page's one content stream (a stream object more per
-    page would add a tenth to the file), under a fixed resource name: pikepdf's own
-    add_overlay picks random names, which would make builds differ."""
+def overlay(page: pikepdf.Page, form: pikepdf.Object, wrappers: tuple[pikepdf.Object, pikepdf.Object]) -> None:
+    """Draw a folio over a page, under a fixed resource name (pikepdf's own add_overlay picks
+    random names, which would make builds differ). The page's content is left as it is,
+    between two streams every page shares: `q` before it, `Q q /Folio Do Q` after it."""
     resources = page.obj.get("/Resources", pikepdf.Dictionary())
     page.obj.Resources = pikepdf.Dictionary({k: v for k, v in resources.items()})  # pages share WeasyPrint's
     xobjects = page.obj.Resources.get("/XObject", pikepdf.Dictionary())
     page.obj.Resources.XObject = pikepdf.Dictionary({k: v for k, v in xobjects.items()})
-    name = page.add_resource(form, pikepdf.Name.XObject, pikepdf.Name("/Folio"), replace_existing=True)
-    page.obj.Contents = pdf.make_stream(b"q\n" + content(page.obj) + f"\nQ q {name} Do Q\n".encode())
+    page.add_resource(form, pikepdf.Name.XObject, pikepdf.Name("/Folio"), replace_existing=True)
+    before, after = wrappers
+    contents = page.obj.get("/Contents")
+    streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
+    page.obj.Contents = pikepdf.Array([before, *streams, after])
 
 
 def font_fingerprint() -> str:
