@@ -5,7 +5,7 @@
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
-BENCH  ?= small
+BENCH  ?= book
 
 .PHONY: all setup build test bench fuzz clean
 

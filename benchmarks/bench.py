@@ -70,7 +70,7 @@ def edit(path: Path, add_page: bool) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--size", choices=SIZES, default=os.environ.get("BENCH", "small"))
+    parser.add_argument("--size", choices=SIZES, default=os.environ.get("BENCH", "book"))
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     from anthology.generator import generate

@@ -19,13 +19,14 @@ import json
 import multiprocessing
 import os
 import signal
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
 from .. import __version__
 from ..atomic import atomic_path
+from ..errors import OutputError
 from ..fetcher import Sandbox
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Job:
     """One chunk to lay out: its document and what it may read."""
 
     key: str
-    html: str
+    html: str | None  # None: known to be in the cache
     base_url: str
     stylesheets: tuple[tuple[str, str], ...]  # (url, text) in cascade order
     roots: tuple[str, ...]
@@ -135,6 +136,34 @@ class Cache:
         except (OSError, ValueError, TypeError):
             return None
 
+    def get_json(self, name: str):
+        """A small record kept beside the layouts (the last placement of an edition)."""
+        try:
+            return json.loads((self.folder / f"{name}.json").read_text()) if self.folder else None
+        except (OSError, ValueError):
+            return None
+
+    def put_json(self, name: str, data) -> None:
+        if self.folder is not None:
+            with atomic_path(self.folder / f"{name}.json") as tmp:
+                tmp.write_text(json.dumps(data))
+
+    def alias(self, inputs: str) -> str | None:
+        """The layout digest recorded for a chunk's inputs (see PdfWriter.inputs), if that
+        layout is still in the cache."""
+        if self.folder is None:
+            return None
+        try:
+            digest = (self.folder / f"{inputs}.inputs").read_text().strip()
+        except OSError:
+            return None
+        return digest if (self.folder / f"{digest}.pdf").is_file() else None
+
+    def set_alias(self, inputs: str, digest: str) -> None:
+        if self.folder is not None:
+            with atomic_path(self.folder / f"{inputs}.inputs") as tmp:
+                tmp.write_text(digest)
+
     def put(self, digest: str, layout: ChunkLayout) -> None:
         if self.folder is None:
             return
@@ -164,20 +193,36 @@ class Pool:
     def __init__(self, workers: int | None = None):
         self.workers = workers or default_workers()
         self.executor = None
+        self.guesses: dict[str, Future] = {}  # by digest: layouts that may be wanted later
         if self.workers > 1:
             self.executor = ProcessPoolExecutor(self.workers, multiprocessing.get_context("fork"),
                                                 initializer=start_worker, initargs=(os.getpid(),))
             for _ in range(self.workers):
                 self.executor.submit(int)  # start them now
 
+    @property
+    def parallel(self) -> bool:
+        return self.executor is not None
+
+    def guess(self, jobs: list[Job]) -> None:
+        """Start layouts that may be wanted: a later `run` that wants one takes its result,
+        and those never wanted are stopped when the pool closes."""
+        for job in jobs:
+            if job.digest not in self.guesses:
+                self.guesses[job.digest] = self.executor.submit(lay_out, job)
+
     def map(self, jobs: list[Job]):
         if self.executor is None:
             return map(lay_out, jobs)
-        return self.executor.map(lay_out, jobs, chunksize=1)
+        futures = [self.guesses.pop(job.digest, None) or self.executor.submit(lay_out, job) for job in jobs]
+        return (future.result() for future in futures)
 
     def close(self) -> None:
         if self.executor is not None:
-            self.executor.shutdown()
+            if any(not f.done() for f in self.guesses.values()):
+                for process in list(self.executor._processes.values()):  # a wrong guess: not worth waiting for
+                    process.terminate()
+            self.executor.shutdown(cancel_futures=True)
             self.executor = None
 
     def __enter__(self) -> "Pool":
@@ -187,18 +232,30 @@ class Pool:
         self.close()
 
 
-def run(jobs: list[Job], cache: Cache, pool: Pool) -> dict[str, ChunkLayout]:
-    """Lay out every job not already cached, in parallel when there are several."""
-    out: dict[str, ChunkLayout] = {}
+def lookup(jobs: list[Job], cache: Cache) -> tuple[dict[str, ChunkLayout], list[Job]]:
+    """The jobs' layouts found in the cache, and the jobs to lay out."""
+    hits: dict[str, ChunkLayout] = {}
     todo = []
     for job in jobs:
         hit = cache.get(job.digest)
         if hit is not None:
-            out[job.key] = hit
+            hits[job.key] = hit
+        elif job.html is None:
+            raise OutputError("the layout cache changed during the build: build again")
         else:
             todo.append(job)
+    return hits, todo
+
+
+def run(jobs: list[Job], cache: Cache, pool: Pool, guesses: list[Job] = ()) -> dict[str, ChunkLayout]:
+    """Lay out every job not already cached, in parallel when there are several; start the
+    guesses (see Pool.guess) once the jobs are queued, so that they run on idle workers."""
+    out, todo = lookup(jobs, cache)
     order = sorted(todo, key=lambda j: -len(j.html))  # biggest first, so that no long chunk starts last
-    for job, layout in zip(order, pool.map(order)):
+    layouts = pool.map(order)
+    if guesses and pool.parallel:
+        pool.guess(guesses)
+    for job, layout in zip(order, layouts):
         cache.put(job.digest, layout)
         out[job.key] = layout
     return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import io
+import pickle
 import shutil
 import subprocess
 import uuid
@@ -31,6 +32,7 @@ from .base import Writer, build_time
 
 BOOK_FONT = "EB Garamond"
 CMYK_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")  # Debian's libgs-common
+ATLAS_BLOCK = 160  # folio numbers an atlas document holds at most
 PDF_VARIANTS = {"pdf/x-4": "pdf/x-4", "pdf/x-1a": "pdf/x-1a", "none": None}
 
 
@@ -293,7 +295,26 @@ class PdfWriter(SinglePassPdf):
         geometry = "\n".join(line for line in self.edition_css().splitlines() if not line.startswith("@color-profile"))
         return sheets + [("about:edition", geometry)]
 
+    def inputs(self, chunk: ChunkSpec, sheets, fonts: str) -> str:
+        """A digest of everything a chunk's document is made from: known again, the document
+        need not be made again to find its layout in the cache."""
+        if getattr(self, "_common", (None,))[0] != (sheets, fonts):
+            templates = [self.book.root / "templates", theme.TEMPLATES_DIR]
+            files = sorted(p for folder in templates if folder.is_dir() for p in folder.rglob("*") if p.is_file())
+            book = self.book
+            self._common = ((sheets, fonts), chunks.digest(
+                "inputs", repr(sheets), fonts, self.edition, *(str(p) + "\0" for p in files),
+                *(p.read_bytes() for p in files),
+                book.settings.model_dump_json() if book.settings is not None else "",
+                pickle.dumps((book.meta, str(book.root), book.sources, book.people))))
+        images = [(self.book.root / f.src).read_bytes() for f in getattr(chunk.item, "figures", ()) if f.src]
+        return chunks.digest(self._common[1], pickle.dumps(chunk), *images)
+
     def job(self, chunk: ChunkSpec, sheets, fonts: str) -> chunks.Job:
+        inputs = None if chunk.needs_labels else self.inputs(chunk, sheets, fonts)
+        known = self.cache.alias(inputs) if inputs else None
+        if known:
+            return chunks.Job(chunk.key, None, self.base_url, sheets, self.roots, known)
         source = self.render("print_chunk.html.j2", chunk=chunk, edition_name=self.edition)
         doc = lhtml.document_fromstring(source)
         inline_footnotes(doc)
@@ -304,6 +325,8 @@ class PdfWriter(SinglePassPdf):
         html = lhtml.tostring(doc, encoding="unicode", doctype="<!DOCTYPE html>")
         images = [(self.book.root / f.src).read_bytes() for f in getattr(chunk.item, "figures", ()) if f.src]
         key = chunks.digest(html, repr(sheets), fonts, *images)
+        if inputs:
+            self.cache.set_alias(inputs, key)
         return chunks.Job(chunk.key, html, self.base_url, sheets, self.roots, key)
 
     @property
@@ -325,23 +348,29 @@ class PdfWriter(SinglePassPdf):
                                                                     theme.stylesheets("print", self.book.stylesheets)))
         return chunks.Job("shell", html, self.base_url, (), self.roots, key, options)
 
-    def place(self) -> None:
-        """Where each chunk lands: every chunk opens on a recto, after a blank verso if need be."""
-        index = 0
+    def placement(self, counts: dict[str, int]) -> tuple[dict[str, int], int, int]:
+        """Where each chunk lands (every chunk opens on a recto, after a blank verso if need
+        be) for these page counts: the starts, the page count and the first body page."""
+        starts, index = {}, 0
         for chunk in self.plan:
             index += index % 2
-            self.starts[chunk.key] = index
-            index += self.layouts[chunk.key].pages if chunk.key in self.layouts else 1
-        self.total = index
+            starts[chunk.key] = index
+            index += counts.get(chunk.key, 1)
         first_body = next((c.key for c in self.plan if c.wrapper == "mainmatter"), None)
-        body_start = self.starts.get(first_body, 0)
-        self.page_labels = {}
+        return starts, index, starts.get(first_body, 0)
+
+    def labels(self, starts: dict[str, int], layouts: dict[str, chunks.ChunkLayout], body_start: int) -> dict[str, str]:
+        out: dict[str, str] = {}
         for chunk in self.plan:
-            layout = self.layouts.get(chunk.key)
+            layout = layouts.get(chunk.key)
             for j, ids in enumerate(layout.anchors if layout else ()):
                 for anchor in ids:
-                    self.page_labels.setdefault(anchor, label(self.starts[chunk.key] + j, body_start))
-        self.body_start = body_start
+                    out.setdefault(anchor, label(starts[chunk.key] + j, body_start))
+        return out
+
+    def place(self) -> None:
+        self.starts, self.total, self.body_start = self.placement({k: v.pages for k, v in self.layouts.items()})
+        self.page_labels = self.labels(self.starts, self.layouts, self.body_start)
 
     def layout(self):
         """Lay the chunks out, then again those that print page numbers (contents, index)
@@ -355,14 +384,18 @@ class PdfWriter(SinglePassPdf):
                 self.pool = None
         self.check_system()
         fonts = font_fingerprint()
+        previous = self.cache.get_json(f"placement-{self.edition}")
         for _ in range(3):
             theme_sheets = self.theme_sheets()
             self.folio_sheets = folios.split_sheets([text for _, text in theme_sheets])
             sheets = tuple(theme_sheets + [("about:chunk", self.folio_sheets.no_folios)])
             folio_sheets = tuple(theme_sheets + [("about:folios", self.folio_sheets.only_folios)])
-            # all at once: those that print page numbers too, without them, for their length
-            results = chunks.run([self.job(c, sheets, fonts) for c in self.plan] + [self.shell_job(fonts)],
-                                 self.cache, self.pool)
+            # all at once, those that print page numbers with the last build's numbers
+            self.page_labels = dict((previous or {}).get("labels", {}))
+            hits, todo = chunks.lookup([self.job(c, sheets, fonts) for c in self.plan] + [self.shell_job(fonts)],
+                                       self.cache)
+            guesses = self.guess(previous, hits, todo, sheets, folio_sheets, fonts) if self.pool.parallel else []
+            results = {**hits, **chunks.run(todo, self.cache, self.pool, guesses)}
             self.shell = results.pop("shell")
             self.layouts = results
             for _ in range(4):
@@ -389,31 +422,75 @@ class PdfWriter(SinglePassPdf):
             raise OutputError(f"the PDF layout lost pieces: {', '.join(missing)}")
         self.take_folios(chunks.run(self.folio_jobs(folio_sheets, fonts), self.cache, self.pool))
         self.atlas.save()
+        self.cache.put_json(f"placement-{self.edition}", {
+            "pages": {k: v.pages for k, v in self.layouts.items()}, "labels": self.page_labels})
         return self
 
+    def guess(self, previous: dict | None, hits: dict, todo: list[chunks.Job], sheets, folio_sheets,
+              fonts: str) -> list[chunks.Job]:
+        """When one chunk changed since the last build, the layouts of the pages that print page
+        numbers and of the folios as they will be if it grew by a page (the common edit: a
+        paragraph added), to start alongside it rather than after it. A wrong guess costs
+        an idle core."""
+        keys = {c.key for c in self.plan}
+        changed = [j.key for j in todo if j.key in keys]
+        if len(changed) != 1 or not previous or changed[0] not in previous.get("pages", {}):
+            return []
+        counts = {k: v.pages for k, v in hits.items() if k in keys}
+        counts[changed[0]] = previous["pages"][changed[0]] + 1
+        if len(counts) != len(self.plan):
+            return []
+        starts, total, body_start = self.placement(counts)
+        before = self.placement({**counts, changed[0]: counts[changed[0]] - 1})[0]
+        if starts == before:  # the page more takes a blank verso: no page number changes
+            return []
+        known = {k: v for k, v in hits.items() if k in keys and k != changed[0]}
+        saved = self.page_labels
+        self.page_labels = {**previous.get("labels", {}), **self.labels(starts, known, body_start)}
+        try:
+            jobs = [self.job(c, sheets, fonts) for c in self.plan if c.needs_labels]
+        finally:
+            self.page_labels = saved
+        stamps = {s for s in self.stamps_for(starts, known, body_start, total) if s is not None}
+        return jobs + self.folio_jobs(folio_sheets, fonts, stamps, total, pending=False)
+
     # --- folios -------------------------------------------------------------------------------
-    def folio_jobs(self, sheets, fonts: str) -> list[chunks.Job]:
-        """Atlas documents for the folios of the current placement that no atlas has yet,
-        split for the workers."""
-        total = str(self.pages) if self.folio_sheets.uses_total else ""
-        atlas_key = chunks.digest(repr(sheets), fonts, total)
+    def stamps_for(self, starts: dict[str, int], layouts: dict[str, chunks.ChunkLayout], body_start: int,
+                   total: int) -> list[folios.Stamp | None]:
+        """The folio each page of a placement needs (None: a blank page, or one not laid out)."""
+        stamps: list[folios.Stamp | None] = [None] * total
+        for chunk in self.plan:
+            layout = layouts.get(chunk.key)
+            for j, (side, blank, name, first) in enumerate(layout.kinds if layout else ()):
+                i = starts[chunk.key] + j
+                if not blank:
+                    value = i + 1 if i < body_start else i - body_start + 1
+                    stamps[i] = folios.Stamp(name, first, value, side)
+        return stamps
+
+    def folio_jobs(self, sheets, fonts: str, wanted: set | None = None, total: int | None = None,
+                   pending: bool = True) -> list[chunks.Job]:
+        """Atlas documents for the folios (of the current placement, unless given) that no
+        atlas has yet, in blocks of numbers; pending: expected from the coming run."""
+        count = str(self.spec.padded(total or self.total)) if self.folio_sheets.uses_total else ""
+        atlas_key = chunks.digest(repr(sheets), fonts, count)
         if self.atlas is None or self.atlas.key != atlas_key:
             self.atlas = folios.Atlas(self.cache, atlas_key)
-        self.stamps = [None] * self.total
-        for chunk in self.plan:
-            for j, (side, blank, name, first) in enumerate(self.layouts[chunk.key].kinds):
-                i = self.starts[chunk.key] + j
-                if not blank:
-                    value = i + 1 if i < self.body_start else i - self.body_start + 1
-                    self.stamps[i] = folios.Stamp(name, first, value, side)
-        missing = self.atlas.missing({s for s in self.stamps if s is not None})
+        if wanted is None:
+            self.stamps = self.stamps_for(self.starts, self.layouts, self.body_start, self.total)
+            wanted = {s for s in self.stamps if s is not None}
+        coming = {key for where in self.atlas.pending.values() for key in where}
+        missing = [s for s in self.atlas.missing(wanted) if s.key not in coming]
         jobs = []
-        size = max(50, -(-len(missing) // (2 * self.workers)))
-        for n in range(0, len(missing), size):
-            html, where = folios.atlas_html(missing[n:n + size], self.book.meta.language)
-            key = "atlas:" + chunks.digest(html, repr(sheets), fonts, total)
+        blocks: dict[int, list[folios.Stamp]] = {}
+        for stamp in missing:  # by number: a guess and the build share the blocks a change leaves alone
+            blocks.setdefault(stamp.value // ATLAS_BLOCK, []).append(stamp)
+        for block in blocks.values():
+            html, where = folios.atlas_html(block, self.book.meta.language)
+            key = "atlas:" + chunks.digest(html, repr(sheets), fonts, count)
             jobs.append(chunks.Job(key, html, self.base_url, sheets, self.roots, key[6:]))
-            self.atlas.pending[key] = where
+            if pending:
+                self.atlas.pending[key] = where
         return jobs
 
     def take_folios(self, results: dict[str, chunks.ChunkLayout]) -> None:
