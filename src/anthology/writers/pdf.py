@@ -270,6 +270,7 @@ class PdfWriter(SinglePassPdf):
         self.shell: chunks.ChunkLayout | None = None
         self.atlas: folios.Atlas | None = None
         self.stamps: list[folios.Stamp | None] = []
+        self._common: tuple = (None, "")  # (sheets, fonts) and the digest of what every chunk shares
 
     def _plan(self) -> list[ChunkSpec]:
         plan = [ChunkSpec("display", "display", "frontmatter", first=True)]
@@ -295,10 +296,10 @@ class PdfWriter(SinglePassPdf):
         geometry = "\n".join(line for line in self.edition_css().splitlines() if not line.startswith("@color-profile"))
         return sheets + [("about:edition", geometry)]
 
-    def inputs(self, chunk: ChunkSpec, sheets, fonts: str) -> str:
+    def inputs(self, chunk: ChunkSpec, sheets, fonts: str, images: list[bytes]) -> str:
         """A digest of everything a chunk's document is made from: known again, the document
         need not be made again to find its layout in the cache."""
-        if getattr(self, "_common", (None,))[0] != (sheets, fonts):
+        if self._common[0] != (sheets, fonts):
             templates = [self.book.root / "templates", theme.TEMPLATES_DIR]
             files = sorted(p for folder in templates if folder.is_dir() for p in folder.rglob("*") if p.is_file())
             book = self.book
@@ -307,11 +308,11 @@ class PdfWriter(SinglePassPdf):
                 *(p.read_bytes() for p in files),
                 book.settings.model_dump_json() if book.settings is not None else "",
                 pickle.dumps((book.meta, str(book.root), book.sources, book.people))))
-        images = [(self.book.root / f.src).read_bytes() for f in getattr(chunk.item, "figures", ()) if f.src]
         return chunks.digest(self._common[1], pickle.dumps(chunk), *images)
 
     def job(self, chunk: ChunkSpec, sheets, fonts: str) -> chunks.Job:
-        inputs = None if chunk.needs_labels else self.inputs(chunk, sheets, fonts)
+        images = [(self.book.root / f.src).read_bytes() for f in getattr(chunk.item, "figures", ()) if f.src]
+        inputs = None if chunk.needs_labels else self.inputs(chunk, sheets, fonts, images)
         known = self.cache.alias(inputs) if inputs else None
         if known:
             return chunks.Job(chunk.key, None, self.base_url, sheets, self.roots, known)
@@ -323,7 +324,6 @@ class PdfWriter(SinglePassPdf):
             if link.get("href")[1:] not in ids:  # in another chunk: its page number is in data-page
                 del link.attrib["href"]
         html = lhtml.tostring(doc, encoding="unicode", doctype="<!DOCTYPE html>")
-        images = [(self.book.root / f.src).read_bytes() for f in getattr(chunk.item, "figures", ()) if f.src]
         key = chunks.digest(html, repr(sheets), fonts, *images)
         if inputs:
             self.cache.set_alias(inputs, key)
@@ -429,21 +429,19 @@ class PdfWriter(SinglePassPdf):
     def guess(self, previous: dict | None, hits: dict, todo: list[chunks.Job], sheets, folio_sheets,
               fonts: str) -> list[chunks.Job]:
         """When one chunk changed since the last build, the layouts of the pages that print page
-        numbers and of the folios as they will be if it grew by a page (the common edit: a
-        paragraph added), to start alongside it rather than after it. A wrong guess costs
-        an idle core."""
+        numbers and of the folios as they will be if it grew enough to move the chunks after
+        it by two pages (the common edit: a paragraph added), to start alongside it rather
+        than after it. A wrong guess costs an idle core."""
         keys = {c.key for c in self.plan}
         changed = [j.key for j in todo if j.key in keys]
         if len(changed) != 1 or not previous or changed[0] not in previous.get("pages", {}):
             return []
         counts = {k: v.pages for k, v in hits.items() if k in keys}
-        counts[changed[0]] = previous["pages"][changed[0]] + 1
+        pages = previous["pages"][changed[0]]
+        counts[changed[0]] = pages + 1 if pages % 2 == 0 else pages + 2  # the next recto, two pages on
         if len(counts) != len(self.plan):
             return []
         starts, total, body_start = self.placement(counts)
-        before = self.placement({**counts, changed[0]: counts[changed[0]] - 1})[0]
-        if starts == before:  # the page more takes a blank verso: no page number changes
-            return []
         known = {k: v for k, v in hits.items() if k in keys and k != changed[0]}
         saved = self.page_labels
         self.page_labels = {**previous.get("labels", {}), **self.labels(starts, known, body_start)}
