@@ -8,7 +8,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from fontTools import subset
 from fontTools.ttLib import TTFont
 
 logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # it reports each table it drops
@@ -33,6 +32,8 @@ def font_files(family: str = FAMILY) -> dict[str, Path]:
 
 def subset_font(path: Path, text: str) -> bytes:
     """The font reduced to the glyphs `text` needs (plus what shaping pulls in), reproducibly."""
+    from fontTools import subset  # a tenth of a second to import: only when a font is subset
+
     options = subset.Options()
     options.layout_features = ["*"]
     options.name_IDs = ["*"]
@@ -55,23 +56,22 @@ def postscript_files() -> dict[str, Path]:
     return {name: Path(path) for name, _, path in (line.partition("|") for line in out.splitlines()) if name}
 
 
-def subset_options() -> subset.Options:
-    options = subset.Options()
-    options.retain_gids = True
-    options.recalc_timestamp = False
-    options.name_IDs = [1, 2, 3, 4, 5, 6]
-    options.layout_features = []
-    options.drop_tables += ["GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "kern"]
-    options.notdef_outline = True
-    return options
+# Subsetting for glyphs drawn by id (writers/fontmerge.py): outlines and metrics only.
+SUBSET_SETTINGS = {"retain_gids": True, "recalc_timestamp": False, "name_IDs": [1, 2, 3, 4, 5, 6],
+                   "layout_features": [], "notdef_outline": True}
+DROPPED_TABLES = ["GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "kern"]
 
 
 def subset_glyphs(path: Path, gids: set[int]) -> bytes:
     """The font reduced to the glyphs `gids`, each keeping its glyph id (as WeasyPrint's own
     subsets do), so one subset can serve pages laid out separately. A PDF draws glyphs by
     id: the shaping tables (GSUB, GPOS) and the licence text in the names stay behind."""
+    from fontTools import subset
+
+    options = subset.Options(**SUBSET_SETTINGS)
+    options.drop_tables += DROPPED_TABLES
     font = TTFont(path, recalcTimestamp=False)
-    subsetter = subset.Subsetter(subset_options())
+    subsetter = subset.Subsetter(options)
     subsetter.populate(gids=sorted(gids | {0}))
     subsetter.subset(font)
     out = io.BytesIO()

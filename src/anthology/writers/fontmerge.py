@@ -13,7 +13,7 @@ from collections import defaultdict
 
 import pikepdf
 
-from ..fonts import embedded_name, postscript_files, subset_glyphs, subset_options
+from ..fonts import DROPPED_TABLES, SUBSET_SETTINGS, embedded_name, postscript_files, subset_glyphs
 from . import chunks
 
 
@@ -38,7 +38,7 @@ def merge_subsets(pdf: pikepdf.Pdf, cache: chunks.Cache) -> None:
         widths = merged_widths(fonts)
         gids = set(widths)
         key = chunks.digest("font", name, originals[name].read_bytes(), ",".join(map(str, sorted(gids))),
-                            repr(sorted(vars(subset_options()).items())))
+                            repr(SUBSET_SETTINGS), repr(DROPPED_TABLES))
         hit = cache.get(key)
         data = hit.pdf if hit is not None else subset_glyphs(originals[name], gids)
         if hit is None:

@@ -270,6 +270,7 @@ class PdfWriter(SinglePassPdf):
         self.shell: chunks.ChunkLayout | None = None
         self.atlas: folios.Atlas | None = None
         self.stamps: list[folios.Stamp | None] = []
+        self.changed: set[str] = set()  # chunks laid out again in this build
         self._common: tuple = (None, "")  # (sheets, fonts) and the digest of what every chunk shares
 
     def _plan(self) -> list[ChunkSpec]:
@@ -395,6 +396,7 @@ class PdfWriter(SinglePassPdf):
             hits, todo = chunks.lookup([self.job(c, sheets, fonts) for c in self.plan] + [self.shell_job(fonts)],
                                        self.cache)
             guesses = self.guess(previous, hits, todo, sheets, folio_sheets, fonts) if self.pool.parallel else []
+            self.changed = {j.key for j in todo}
             results = {**hits, **chunks.run(todo, self.cache, self.pool, guesses)}
             self.shell = results.pop("shell")
             self.layouts = results
@@ -474,15 +476,20 @@ class PdfWriter(SinglePassPdf):
         atlas_key = chunks.digest(repr(sheets), fonts, count)
         if self.atlas is None or self.atlas.key != atlas_key:
             self.atlas = folios.Atlas(self.cache, atlas_key)
+        changed: set[folios.Stamp] = set()
         if wanted is None:
             self.stamps = self.stamps_for(self.starts, self.layouts, self.body_start, self.total)
             wanted = {s for s in self.stamps if s is not None}
+            changed = {s for key in self.changed if key in self.starts
+                       for s in self.stamps[self.starts[key]:self.starts[key] + self.layouts[key].pages]}
         coming = {key for where in self.atlas.pending.values() for key in where}
         missing = [s for s in self.atlas.missing(wanted) if s.key not in coming]
         jobs = []
+        # by number, those of changed chunks apart: a guess (which cannot know those) and the
+        # build then share the documents of the rest
         blocks: dict[int, list[folios.Stamp]] = {}
-        for stamp in missing:  # by number: a guess and the build share the blocks a change leaves alone
-            blocks.setdefault(stamp.value // ATLAS_BLOCK, []).append(stamp)
+        for stamp in missing:
+            blocks.setdefault(-1 if stamp in changed else stamp.value // ATLAS_BLOCK, []).append(stamp)
         for block in blocks.values():
             html, where = folios.atlas_html(block, self.book.meta.language)
             key = "atlas:" + chunks.digest(html, repr(sheets), fonts, count)
