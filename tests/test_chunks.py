@@ -67,7 +67,7 @@ def test_incremental_rebuild_matches_a_full_build(manuscript, tmp_path):
     full = chunked(work, tmp_path / "full", 1, None)
     assert page_texts(incremental) == page_texts(full)
     assert outline(incremental) == outline(full)
-    # the edited essay, the pages that print page numbers, fonts and furniture: not every chunk
+    # the edited essay, the pages that print page numbers, fonts and folios: not every chunk
     assert 0 < len({n.rsplit(".", 1)[0] for n in laid_out_again}) < 9
 
 

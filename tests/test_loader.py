@@ -139,3 +139,23 @@ def test_roles_follow_the_parts(make_manuscript):
     })
     book, _ = load(root)
     assert [(p.title, p.role) for p in book.pieces] == [("Introduction", "front"), ("One", "body"), ("Afterword", "back")]
+
+
+def test_pieces_converted_in_parallel_give_the_same_book(make_manuscript):
+    """Two files with the same name in different folders: the second takes the id "-2" in a
+    parallel load as in a serial one."""
+    from anthology.writers.chunks import Pool
+
+    piece = "---\ntitle: {t}\nauthor: Bea Author\n---\n\nA paragraph[^n] of {t}.\n\n[^n]: A note.\n"
+    root = make_manuscript({
+        "anthology.yml": "title: Twins\nlanguage: en\ncontents:\n  - part: Essays\n    pieces:\n"
+                         "      - a/essay.md\n      - b/essay.md\n      - c/other.md\n",
+        "a/essay.md": piece.format(t="First"),
+        "b/essay.md": piece.format(t="Second"),
+        "c/other.md": piece.format(t="Third"),
+    })
+    serial, _ = load(root)
+    with Pool(2) as pool:
+        parallel, _ = load(root, pool=pool.executor)
+    assert [p.id for p in parallel.pieces] == ["essay", "essay-2", "other"]
+    assert parallel.entries == serial.entries

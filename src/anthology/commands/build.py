@@ -58,7 +58,7 @@ def build(manuscript: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS, p
 def _build(manuscript: Path, out_dir: Path, formats: tuple[str, ...], progress: Silent, pool: Pool) -> BuildResult:
     say = progress.stage
     say(f"reading {manuscript}")
-    book, diags = load(Path(manuscript), progress.piece, Path(out_dir) / ".cache" / "pieces")
+    book, diags = load(Path(manuscript), progress.piece, Path(out_dir) / ".cache" / "pieces", pool.executor)
     result = BuildResult(book, diagnostics=diags)
     out_dir = Path(out_dir)
     # An image without alternative text stops a build too (the EPUB must be accessible);

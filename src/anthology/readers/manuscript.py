@@ -167,6 +167,37 @@ def _content_path(root: Path, value: object, line: int, config_path: Path, diags
     return path
 
 
+def prefetch(root: Path, contents: list, role_at, language: str, library, library_bytes: bytes,
+             piece_cache: PieceCache, pool) -> dict[str, tuple]:
+    """The pieces not in the cache, converted in parallel, by cache key. Part ids are guessed
+    here as `load` makes them; a piece whose key then differs is simply converted again."""
+    if pool is None:
+        return {}
+    todo: dict[str, tuple] = {}
+    parts: set[str] = set()
+    for i, item in enumerate(contents):
+        if isinstance(item, dict) and isinstance(item.get("part"), str) and isinstance(item.get("pieces"), list):
+            part_id = "part-" + slugify(item["part"])
+            while part_id in parts:
+                part_id += "-2"
+            parts.add(part_id)
+            specs = [(v, "body", part_id) for v in item["pieces"]]
+        elif isinstance(item, str):
+            specs = [(item, role_at(i), None)]
+        else:
+            continue
+        for value, role, part_id in specs:
+            path = (root / value).resolve() if isinstance(value, str) and value.strip() else None
+            if path is None or root.resolve() not in path.parents or not path.is_file():
+                continue  # `load` reports it
+            key = piece_cache.key(str(path), path.read_bytes(), role, part_id or "", language, library_bytes)
+            if piece_cache.get(key) is None:
+                todo[key] = (path, root, role, part_id, language, library)
+    if len(todo) < 2:
+        return {}
+    return dict(zip(todo, pool.map(convert, todo.values(), chunksize=1)))
+
+
 def book_slug(title: str, limit: int = 48) -> str:
     """A short file name for the book: its main title (before any colon), cut at a word."""
     slug = slugify(title.split(":")[0])
@@ -175,12 +206,27 @@ def book_slug(title: str, limit: int = 48) -> str:
     return slug
 
 
+def convert(args: tuple) -> tuple[Piece | None, list]:
+    """Convert one piece on its own (in a worker process), as if no other piece took its id:
+    `load` keeps the result when that holds, and converts the piece again when it does not."""
+    path, root, role, part_id, language, library = args
+    own = Diagnostics()
+    try:
+        piece = load_piece(path, root, role, part_id, language, set(), own, library)
+    except MarkupTooDeep as exc:
+        own.error(path, 0, f"{exc}: flatten the structure")
+        piece = None
+    return piece, own.items
+
+
 def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None,
-         cache: Path | None = None) -> tuple[Anthology, Diagnostics]:
+         cache: Path | None = None, pool=None) -> tuple[Anthology, Diagnostics]:
     """Read and validate a manuscript; raise ManuscriptError carrying every error found.
 
     `on_piece(done, total, path)` is told of each piece as it is read, for a progress bar;
-    with a `cache` folder, pieces whose inputs are unchanged are not converted again."""
+    with a `cache` folder, pieces whose inputs are unchanged are not converted again; with a
+    `pool` of worker processes (a concurrent.futures executor), the others are converted in
+    parallel first."""
     diags = Diagnostics()
     root = Path(root)
     config_path = root / CONFIG_NAME
@@ -221,8 +267,16 @@ def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None,
         seen_paths[path] = line
         nonlocal done
         key = piece_cache.key(str(path), path.read_bytes(), role, part_id or "", language, library_bytes)
-        hit = piece_cache.get(key)
-        if hit is not None and hit[0].id not in taken:
+        converted = prefetched.get(key)
+        hit = piece_cache.get(key) if converted is None else None
+        if converted is not None and (converted[0] is None or converted[0].id not in taken):
+            piece, found = converted
+            if piece is not None:
+                taken.add(piece.id)
+            diags.items.extend(found)
+            if piece is not None and not any(d.level == "error" for d in found):
+                piece_cache.put(key, piece, found)
+        elif hit is not None and hit[0].id not in taken:
             piece, found = hit
             taken.add(piece.id)
             diags.items.extend(found)
@@ -250,6 +304,7 @@ def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None,
     piece_cache = PieceCache(cache)
     library_bytes = b"".join((root / name).read_bytes() for name in (QUOTATIONS, SOURCES)
                              if (root / name).is_file())
+    prefetched = prefetch(root, contents, role_at, language, library, library_bytes, piece_cache, pool)
     for i, item in enumerate(contents):
         if isinstance(item, dict) and "generate" in item:
             kind = item.get("generate")
