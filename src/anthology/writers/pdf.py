@@ -480,13 +480,14 @@ class PdfWriter(SinglePassPdf):
         if wanted is None:
             self.stamps = self.stamps_for(self.starts, self.layouts, self.body_start, self.total)
             wanted = {s for s in self.stamps if s is not None}
-            changed = {s for key in self.changed if key in self.starts
-                       for s in self.stamps[self.starts[key]:self.starts[key] + self.layouts[key].pages]}
+            if len(self.changed & set(self.starts)) == 1:  # as when a guess was made (see `guess`)
+                changed = {s for key in self.changed & set(self.starts)
+                           for s in self.stamps[self.starts[key]:self.starts[key] + self.layouts[key].pages]}
         coming = {key for where in self.atlas.pending.values() for key in where}
         missing = [s for s in self.atlas.missing(wanted) if s.key not in coming]
         jobs = []
-        # by number, those of changed chunks apart: a guess (which cannot know those) and the
-        # build then share the documents of the rest
+        # by number, those of the one changed chunk apart: a guess (which cannot know those)
+        # and the build then share the documents of the rest
         blocks: dict[int, list[folios.Stamp]] = {}
         for stamp in missing:
             blocks.setdefault(-1 if stamp in changed else stamp.value // ATLAS_BLOCK, []).append(stamp)
