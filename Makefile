@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml scripts/setup-system.sh
 	bash scripts/setup-system.sh
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PY) -m compileall -q src  # an editable install is not byte-compiled: every run would compile it
 	touch $@
 
 setup: $(STAMP)

@@ -68,12 +68,15 @@ def build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool, verbose: bool,
         if not quiet:
             out.print(f"up to date: {', '.join(str(p) for p in fresh)}", soft_wrap=True)
         return
+    from .writers.chunks import Pool
+
+    pool = Pool(jobs)  # the layout workers start up while the rest is imported and the manuscript read
     from .commands.build import build as run_build
 
     progress = Silent() if quiet else Log(err) if verbose else Bar(err)
     try:
         with progress:
-            result = run_build(manuscript, out_dir, formats, progress, jobs)
+            result = run_build(manuscript, out_dir, formats, progress, jobs, pool)
     except AnthologyError as exc:
         report(exc.diagnostics)
         err.print(f"[red]error:[/red] {exc}" + (" — nothing was written" if exc.diagnostics.errors else ""))

@@ -42,14 +42,14 @@ class BuildResult:
 
 
 def build(manuscript: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS, progress: Silent | None = None,
-          jobs: int | None = None) -> BuildResult:
+          jobs: int | None = None, pool: Pool | None = None) -> BuildResult:
     """Build the requested editions; raise ManuscriptError (with every diagnostic) on bad input.
 
     All reading happens before any writing. The (first) print edition is always laid out
     first: the EPUB takes its print page numbers from that layout.
     """
     started = time.perf_counter()
-    with Pool(jobs) as pool:  # the workers start up while the manuscript is read
+    with pool or Pool(jobs) as pool:  # the workers start up while the manuscript is read; closed here
         result = _build(Path(manuscript), Path(out_dir), formats, progress or Silent(), pool)
     result.seconds = time.perf_counter() - started
     return result
