@@ -20,6 +20,7 @@ from . import chunks
 def merge_subsets(pdf: pikepdf.Pdf, cache: chunks.Cache) -> None:
     groups: dict[str, list[pikepdf.Dictionary]] = defaultdict(list)
     parents: dict[str, list[pikepdf.Dictionary]] = defaultdict(list)
+    names: dict[str, str | None] = {}
     for obj in pdf.objects:
         if not (isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/Font" and obj.get("/Subtype") == "/Type0"):
             continue
@@ -27,7 +28,11 @@ def merge_subsets(pdf: pikepdf.Pdf, cache: chunks.Cache) -> None:
         program = cid_font.FontDescriptor.get("/FontFile3")
         if cid_font.get("/Subtype") != "/CIDFontType0" or program is None or program.get("/Subtype") != "/OpenType":
             continue
-        name = embedded_name(program.read_bytes())
+        # the program's PostScript name, read once per face: chunks differ only in the subset tag
+        face = str(cid_font.FontDescriptor.get("/FontName", "")).split("+", 1)[-1]
+        if face not in names:
+            names[face] = embedded_name(program.read_bytes())
+        name = names[face]
         if name:
             groups[name].append(cid_font)
             parents[name].append(obj)

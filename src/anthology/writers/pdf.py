@@ -237,10 +237,10 @@ class ScreenPdfWriter(SinglePassPdf):
 
 @dataclass(frozen=True)
 class ChunkSpec:
-    """A run of pages laid out on its own: the display pages, a part title or a piece."""
+    """A run of pages laid out on its own: the display pages, the contents, a part title or a piece."""
 
     key: str
-    kind: str  # "display", "part" or "piece"
+    kind: str  # "display", "contents", "part" or "piece"
     wrapper: str  # "frontmatter", "mainmatter" or "backmatter", as in the single document
     item: object = None
     number: int = 0
@@ -249,7 +249,7 @@ class ChunkSpec:
     @property
     def needs_labels(self) -> bool:
         """Whether its text holds page numbers of other chunks (contents, index, credits)."""
-        return self.kind == "display" or getattr(self.item, "generated", None) is not None
+        return self.kind == "contents" or getattr(self.item, "generated", None) is not None
 
 
 class PdfWriter(SinglePassPdf):
@@ -274,7 +274,8 @@ class PdfWriter(SinglePassPdf):
         self._common: tuple = (None, "")  # (sheets, fonts) and the digest of what every chunk shares
 
     def _plan(self) -> list[ChunkSpec]:
-        plan = [ChunkSpec("display", "display", "frontmatter", first=True)]
+        plan = [ChunkSpec("display", "display", "frontmatter", first=True),
+                ChunkSpec("contents", "contents", "frontmatter")]
         number = 0
         for entry in self.book.entries:
             if isinstance(entry, Part):
