@@ -56,3 +56,16 @@ def test_the_atlas_draws_each_number_on_its_side_and_kind_of_page():
         assert pages[page] == (expected.get(stamp.value) if stamp.name != "front-opening" else
                                {5: "v", 6: "vi"}[stamp.value]), (stamp, pages[page])
         assert layout.drawn[page]
+
+
+def test_the_atlas_holds_every_number_of_the_common_kind_of_page():
+    """Continuation pages of essays hold most folios: all their numbers are laid out, so that
+    pages moved by an added page find theirs; openings are laid out as they come."""
+    stamps = {folios.Stamp("opening", False, v, "right" if v % 2 else "left") for v in range(3, 40) if v % 10}
+    stamps |= {folios.Stamp("opening", True, v, "right") for v in (1, 11, 21, 31)}
+    done = folios.complete(stamps)
+    continued = {s.value: s.side for s in done if not s.first}
+    assert set(continued) == set(range(3, 48))
+    assert all(side == ("right" if v % 2 else "left") for v, side in continued.items())
+    assert {s.value for s in done if s.first} == {1, 11, 21, 31}
+    assert folios.complete(set(list(stamps)[:5])) == set(list(stamps)[:5])  # too few to fill in

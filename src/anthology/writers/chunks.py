@@ -87,8 +87,8 @@ def warm() -> None:
 
 def start_worker(parent: int) -> None:
     die_with_parent(parent)
-    os.nice(5)  # the main process's own work (reading, writing the PDF) comes first; guesses after
     warm()
+    os.nice(5)  # then the main process's own work (reading, writing the PDF) comes first; guesses after
 
 
 def lay_out(job: Job) -> ChunkLayout:

@@ -92,6 +92,25 @@ class Stamp:
         return f"{self.side}|{self.name}|{int(self.first)}|{self.value}"
 
 
+def complete(stamps: set[Stamp], least: int = 16, beyond: int = 8) -> set[Stamp]:
+    """The stamps and, for each kind of page that continues a group on many pages, every number
+    from its first to a few past its last: when pages move (a page added to an essay), their
+    folios are then already in the atlas, and only the few pages that open a group are new."""
+    runs: dict[str, list[Stamp]] = {}
+    for stamp in stamps:
+        if not stamp.first:
+            runs.setdefault(stamp.name, []).append(stamp)
+    out = set(stamps)
+    for name, found in runs.items():
+        if len(found) < least:
+            continue
+        ref = min(found)
+        flip = {"left": "right", "right": "left"}
+        for value in range(ref.value, max(s.value for s in found) + beyond + 1):
+            out.add(Stamp(name, False, value, ref.side if (value - ref.value) % 2 == 0 else flip[ref.side]))
+    return out
+
+
 # The atlas document's own layout: each page a 1pt-high empty block; runs of pages in an
 # element carrying the page name, so that the group indices match the book's.
 ATLAS_CSS = """

@@ -485,7 +485,7 @@ class PdfWriter(SinglePassPdf):
                 changed = {s for key in self.changed & set(self.starts)
                            for s in self.stamps[self.starts[key]:self.starts[key] + self.layouts[key].pages]}
         coming = {key for where in self.atlas.pending.values() for key in where}
-        missing = [s for s in self.atlas.missing(wanted) if s.key not in coming]
+        missing = [s for s in self.atlas.missing(folios.complete(wanted)) if s.key not in coming]
         jobs = []
         # by number, those of the one changed chunk apart: a guess (which cannot know those)
         # and the build then share the documents of the rest
