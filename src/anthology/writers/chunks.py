@@ -1,14 +1,13 @@
 """Parallel, cached layout of a print edition, one chunk at a time.
 
-Every piece opens on a recto, so its layout does not depend on where it lands. Each chunk
-(the display pages, a part title, a piece) is laid out on its own in a process pool, with
-the stylesheets parsed once per process, and cached under `build/.cache` by a digest of
-everything that can change it (its XHTML, the stylesheets, the edition's geometry, the
-fonts, the versions). What does depend on where a chunk lands — folios and the page numbers
-in the contents and the index — comes afterwards: contents and index are laid
-out with known page numbers, and folios and running heads are laid out with known page numbers, running heads in the chunks themselves (a chunk always opens on
-a recto, so its pages' sides and names are the book's), and folios, the one thing that depends
-on where a page lands, once per number and kind of page (folios.py).
+Every piece opens on a recto, so its layout does not depend on where it lands, and neither
+do its pages' sides and page names: each chunk (the display pages, the contents, a part
+title, a piece) is laid out on its own, running heads included, in the build's pool of
+worker processes, with the stylesheets parsed once per process, and cached under
+`build/.cache` by a digest of everything that can change it (its XHTML, the stylesheets, the
+edition's geometry, the fonts, the versions). What does depend on where a chunk lands comes
+afterwards: the contents and the index are laid out again with the known page numbers, and
+folios are drawn from an atlas laid out once per number and kind of page (folios.py).
 """
 
 from __future__ import annotations
