@@ -211,11 +211,13 @@ class Pool:
             if job.digest not in self.guesses:
                 self.guesses[job.digest] = self.executor.submit(lay_out, job)
 
-    def map(self, jobs: list[Job]):
+    def map(self, jobs: list[Job], idle=None):
+        """The jobs' layouts in order; while one is not ready, `idle()` is called until it
+        returns False (the main process's own work, done while the workers lay out)."""
         if self.executor is None:
             return map(lay_out, jobs)
         futures = [self.guesses.pop(job.digest, None) or self.executor.submit(lay_out, job) for job in jobs]
-        return (future.result() for future in futures)
+        return (wait(future, idle) for future in futures)
 
     def close(self) -> None:
         if self.executor is not None:
@@ -230,6 +232,12 @@ class Pool:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def wait(future: Future, idle=None):
+    while idle is not None and not future.done() and idle():
+        pass
+    return future.result()
 
 
 def lookup(jobs: list[Job], cache: Cache) -> tuple[dict[str, ChunkLayout], list[Job]]:
@@ -247,17 +255,23 @@ def lookup(jobs: list[Job], cache: Cache) -> tuple[dict[str, ChunkLayout], list[
     return hits, todo
 
 
-def run(jobs: list[Job], cache: Cache, pool: Pool, guesses: list[Job] = ()) -> dict[str, ChunkLayout]:
+def run(jobs: list[Job], cache: Cache, pool: Pool, guesses: list[Job] = (), sink=None) -> dict[str, ChunkLayout]:
     """Lay out every job not already cached, in parallel when there are several; start the
-    guesses (see Pool.guess) once the jobs are queued, so that they run on idle workers."""
+    guesses (see Pool.guess) once the jobs are queued, so that they run on idle workers.
+    A sink (join.Joiner) is offered every layout as it is known and does its work while the
+    pool is busy."""
     out, todo = lookup(jobs, cache)
+    for key, layout in out.items() if sink is not None else ():
+        sink.offer(key, layout)
     order = sorted(todo, key=lambda j: -len(j.html))  # biggest first, so that no long chunk starts last
-    layouts = pool.map(order)
+    layouts = pool.map(order, sink.step if sink is not None else None)
     if guesses and pool.parallel:
         pool.guess(guesses)
     for job, layout in zip(order, layouts):
         cache.put(job.digest, layout)
         out[job.key] = layout
+        if sink is not None:
+            sink.offer(job.key, layout)
     return out
 
 

@@ -7,7 +7,6 @@ the screen edition drops bleed and marks, keeps links live and is tagged PDF/UA-
 from __future__ import annotations
 
 import copy
-import hashlib
 import io
 import pickle
 import shutil
@@ -28,6 +27,7 @@ from ..model import Part
 from ..pagemap import PageStart, label, page_starts
 from . import chunks, folios
 from .fontmerge import merge_subsets
+from .join import Joiner, add_blank, content, overlay, share_streams
 from .base import Writer, build_time
 
 BOOK_FONT = "EB Garamond"
@@ -212,9 +212,10 @@ class SinglePassPdf(Writer):
                 meta["xmpMM:DocumentID"] = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
 
 
-def save(pdf: pikepdf.Pdf, path: Path) -> None:
+def save(pdf: pikepdf.Pdf, path: Path, version: str = "") -> None:
     """Save reproducibly (an /ID from the content), objects packed into object streams."""
-    pdf.save(path, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True)
+    pdf.save(path, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True,
+             min_version=version)
 
 
 class ScreenPdfWriter(SinglePassPdf):
@@ -271,6 +272,7 @@ class PdfWriter(SinglePassPdf):
         self.atlas: folios.Atlas | None = None
         self.stamps: list[folios.Stamp | None] = []
         self.changed: set[str] = set()  # chunks laid out again in this build
+        self.joiner = Joiner(chunk.key for chunk in self.plan)
         self._common: tuple = (None, "")  # (sheets, fonts) and the digest of what every chunk shares
 
     def _plan(self) -> list[ChunkSpec]:
@@ -398,7 +400,9 @@ class PdfWriter(SinglePassPdf):
                                        self.cache)
             guesses = self.guess(previous, hits, todo, sheets, folio_sheets, fonts) if self.pool.parallel else []
             self.changed = {j.key for j in todo}
-            results = {**hits, **chunks.run(todo, self.cache, self.pool, guesses)}
+            for key, layout in hits.items():
+                self.joiner.offer(key, layout)
+            results = {**hits, **chunks.run(todo, self.cache, self.pool, guesses, self.joiner)}
             self.shell = results.pop("shell")
             self.layouts = results
             for _ in range(4):
@@ -407,7 +411,7 @@ class PdfWriter(SinglePassPdf):
                 dependent = [self.job(c, sheets, fonts) for c in self.plan if c.needs_labels]
                 # the folios of this placement alongside: it holds unless a page count changes
                 atlas_jobs = self.folio_jobs(folio_sheets, fonts)
-                results = chunks.run(dependent + atlas_jobs, self.cache, self.pool)
+                results = chunks.run(dependent + atlas_jobs, self.cache, self.pool, sink=self.joiner)
                 self.take_folios(results)
                 self.layouts.update(results)
                 self.place()
@@ -423,7 +427,7 @@ class PdfWriter(SinglePassPdf):
         missing = [p.id for p in self.book.pieces if p.id not in self.page_labels]
         if missing:
             raise OutputError(f"the PDF layout lost pieces: {', '.join(missing)}")
-        self.take_folios(chunks.run(self.folio_jobs(folio_sheets, fonts), self.cache, self.pool))
+        self.take_folios(chunks.run(self.folio_jobs(folio_sheets, fonts), self.cache, self.pool, sink=self.joiner))
         self.atlas.save()
         self.cache.put_json(f"placement-{self.edition}", {
             "pages": {k: v.pages for k, v in self.layouts.items()}, "labels": self.page_labels})
@@ -523,20 +527,13 @@ class PdfWriter(SinglePassPdf):
         return starts
 
     def write(self, out_dir: Path) -> Path:
-        """Join the chunks' pages in the shell's document, draw each page's folio on it, and
-        give the book its outline."""
+        """Put the chunks' pages (mostly copied in while the pool worked: see join.py) in
+        order, draw each page's folio on it, and give the book its outline and identity."""
         if self.atlas is None:
             self.layout()
         target = self.output_path(out_dir)
+        pdf = self.joiner.pdf
         with atomic_path(target) as tmp, ExitStack() as opened:
-            def open_pdf(data: bytes) -> pikepdf.Pdf:
-                return opened.enter_context(pikepdf.open(io.BytesIO(data)))
-
-            pdf = open_pdf(self.shell.pdf)
-            del pdf.pages[:]
-            for key in ("/Outlines", "/Names", "/PageMode"):
-                if key in pdf.Root:
-                    del pdf.Root[key]
             atlases: dict[str, pikepdf.Pdf] = {}
             forms: dict[tuple[str, int], pikepdf.Object] = {}
             resources: dict[str, pikepdf.Object] = {}
@@ -544,23 +541,15 @@ class PdfWriter(SinglePassPdf):
             for chunk in self.plan:
                 while len(pdf.pages) < self.starts[chunk.key]:
                     add_blank(pdf)
-                part = pikepdf.open(io.BytesIO(self.layouts[chunk.key].pdf))
-                first = len(pdf.pages)
-                for page in part.pages:
-                    pdf.pages.append(page)
-                    if "/Annots" in pdf.pages[-1].obj:
-                        del pdf.pages[-1].obj.Annots  # links to other chunks' pages: none in a print edition
-                take_streams(pdf.pages[first:])
-                part.close()  # 400 chunks held open took 250 MB
-                for index in range(first, len(pdf.pages)):
-                    page = pdf.pages[index]
-                    stamp = self.stamps[index]
+                for page in self.joiner.pages(chunk.key, self.layouts[chunk.key]):
+                    pdf.pages.append(pikepdf.Page(page))
+                    stamp = self.stamps[len(pdf.pages) - 1]
                     where = self.atlas.index.get(stamp.key) if stamp is not None else None
                     if where is None:
                         continue
                     digest, number = where
                     if digest not in atlases:
-                        atlases[digest] = open_pdf(self.atlas.pdf(digest))
+                        atlases[digest] = opened.enter_context(pikepdf.open(io.BytesIO(self.atlas.pdf(digest))))
                     if (digest, number) not in forms:
                         stamp = atlases[digest].pages[number]
                         if digest not in resources:  # WeasyPrint's pages share theirs: so do the stamps
@@ -570,12 +559,13 @@ class PdfWriter(SinglePassPdf):
                         forms[digest, number] = pdf.make_stream(
                             content(stamp.obj), Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form,
                             BBox=pikepdf.Array(list(stamp.mediabox)), Resources=resources[digest])
-                    overlay(page, forms[digest, number], wrappers)
+                    overlay(pdf.pages[-1], forms[digest, number], wrappers)
+            self.joiner.finish_as(self.shell.pdf)
             self.add_outline(pdf)
             merge_subsets(pdf, self.cache)
             share_streams(pdf)
             self.finish_pdf(pdf)
-            save(pdf, tmp)
+            save(pdf, tmp, self.joiner.version)
         return target
 
     def add_outline(self, pdf: pikepdf.Pdf) -> None:
@@ -594,60 +584,6 @@ class PdfWriter(SinglePassPdf):
                     stack.append((level, item.children))
 
 
-def add_blank(pdf: pikepdf.Pdf) -> None:
-    """A truly blank page, with the boxes of the page two before it (the same side)."""
-    model = pdf.pages[-2] if len(pdf.pages) > 1 else pdf.pages[-1]
-    page = pdf.add_blank_page(page_size=(float(model.mediabox[2] - model.mediabox[0]),
-                                         float(model.mediabox[3] - model.mediabox[1])))
-    for box in ("/MediaBox", "/CropBox", "/BleedBox", "/TrimBox", "/ArtBox"):
-        if box in model.obj:
-            page.obj[box] = pikepdf.Array(list(model.obj[box]))
-
-
-def take_streams(pages) -> None:
-    """Copy into memory the stream data pages copied from another PDF still read from it, so
-    that it can be closed: pikepdf reads a foreign stream's data only when saving."""
-    seen: set = set()
-    todo = [page.obj for page in pages]
-    while todo:
-        obj = todo.pop()
-        if isinstance(obj, pikepdf.Array):
-            todo.extend(obj)
-            continue
-        if not isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
-            continue
-        if obj.is_indirect:
-            if obj.objgen in seen:
-                continue
-            seen.add(obj.objgen)
-        if isinstance(obj, pikepdf.Stream):
-            obj.write(obj.read_raw_bytes(), filter=obj.get("/Filter"), decode_parms=obj.get("/DecodeParms"),
-                      type_check=False)
-        todo.extend(v for k, v in obj.items() if k != "/Parent")
-
-
-def content(page: pikepdf.Object) -> bytes:
-    """A page's content, its streams joined."""
-    contents = page.get("/Contents")
-    streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
-    return b"\n".join(stream.read_bytes() for stream in streams)
-
-
-def overlay(page: pikepdf.Page, form: pikepdf.Object, wrappers: tuple[pikepdf.Object, pikepdf.Object]) -> None:
-    """Draw a folio over a page, under a fixed resource name (pikepdf's own add_overlay picks
-    random names, which would make builds differ). The page's content is left as it is,
-    between two streams every page shares: `q` before it, `Q q /Folio Do Q` after it."""
-    resources = page.obj.get("/Resources", pikepdf.Dictionary())
-    page.obj.Resources = pikepdf.Dictionary({k: v for k, v in resources.items()})  # pages share WeasyPrint's
-    xobjects = page.obj.Resources.get("/XObject", pikepdf.Dictionary())
-    page.obj.Resources.XObject = pikepdf.Dictionary({k: v for k, v in xobjects.items()})
-    page.add_resource(form, pikepdf.Name.XObject, pikepdf.Name("/Folio"), replace_existing=True)
-    before, after = wrappers
-    contents = page.obj.get("/Contents")
-    streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
-    page.obj.Contents = pikepdf.Array([before, *streams, after])
-
-
 def font_fingerprint() -> str:
     """The installed fonts, as far as a layout can depend on them."""
     if not shutil.which("fc-list"):
@@ -655,19 +591,3 @@ def font_fingerprint() -> str:
     out = subprocess.run(["fc-list", "--format", "%{file}|%{fontversion}\n"], capture_output=True, text=True,
                          check=False).stdout
     return "\n".join(sorted(out.splitlines()))
-
-
-def share_streams(pdf: pikepdf.Pdf) -> None:
-    """Chunks carry their own copies of colour profiles and images: keep identical streams once."""
-    seen: dict[bytes, pikepdf.Object] = {}
-
-    def canonical(obj):
-        key = hashlib.sha256(obj.read_raw_bytes() + repr(sorted((k, repr(v)) for k, v in obj.items() if k != "/Length")).encode()).digest()
-        return seen.setdefault(key, obj)
-
-    for obj in pdf.objects:
-        if isinstance(obj, pikepdf.Dictionary) or isinstance(obj, pikepdf.Stream):
-            for key in list(obj.keys()):
-                value = obj[key]
-                if isinstance(value, pikepdf.Stream) and value.is_indirect:
-                    obj[key] = canonical(value)

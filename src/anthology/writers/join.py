@@ -1,0 +1,151 @@
+"""The print PDF joined from its chunks' PDFs, copied in as their layouts come.
+
+Copying a chunk's pages (and reading their streams out of its PDF, so that it can be closed)
+is most of the joining. `Joiner.step` does it for one chunk at a time while the build waits
+for the pool, so that after an edit little is left to do once the edited piece is laid out:
+put the pages in order, draw the folios, add the outline (`PdfWriter.write`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import pikepdf
+
+from .chunks import ChunkLayout
+
+
+class Joiner:
+    """The book's PDF being joined: each wanted chunk's pages copied in once (again if its
+    layout changes), not yet in the page tree."""
+
+    def __init__(self, keys):
+        self.pdf = pikepdf.new()
+        self.keys = set(keys)
+        self.pending: dict[str, ChunkLayout] = {}
+        self.copied: dict[str, tuple[ChunkLayout, list[pikepdf.Object]]] = {}
+        self.version = ""  # the shell's PDF version (finish_as)
+
+    def offer(self, key: str, layout: ChunkLayout) -> None:
+        """A chunk's layout to copy when there is time (or when its pages are asked for)."""
+        if key in self.keys and self.copied.get(key, (None,))[0] is not layout:
+            self.pending[key] = layout
+
+    def step(self) -> bool:
+        """Copy one offered chunk in; False when none is left."""
+        if not self.pending:
+            return False
+        key, layout = self.pending.popitem()
+        self.copy(key, layout)
+        return True
+
+    def pages(self, key: str, layout: ChunkLayout) -> list[pikepdf.Object]:
+        """The chunk's pages in this PDF, for this layout of it."""
+        done = self.copied.get(key)
+        if done is None or done[0] is not layout:
+            self.pending.pop(key, None)
+            self.copy(key, layout)
+        return self.copied[key][1]
+
+    def copy(self, key: str, layout: ChunkLayout) -> None:
+        with pikepdf.open(io.BytesIO(layout.pdf)) as part:
+            pages = [self.pdf.copy_foreign(page.obj) for page in part.pages]  # shared resources once
+            for page in pages:
+                if "/Annots" in page:
+                    del page.Annots  # links to other chunks' pages: none in a print edition
+            take_streams(pages)
+        self.copied[key] = (layout, pages)
+
+    def finish_as(self, shell: bytes) -> None:
+        """Give the book the catalogue entries and document information of the shell WeasyPrint
+        wrote (metadata, language, PDF/X output intent), and its PDF version."""
+        with pikepdf.open(io.BytesIO(shell)) as source:
+            copied = []
+            for key, value in source.Root.items():
+                if key not in ("/Type", "/Pages", "/Outlines", "/Names", "/PageMode"):
+                    self.pdf.Root[key] = self.pdf.copy_foreign(value) if value.is_indirect else copy_direct(self.pdf, value)
+                    copied.append(self.pdf.Root[key])
+            self.pdf.docinfo = self.pdf.copy_foreign(source.docinfo)
+            take_streams(copied)
+            self.version = source.pdf_version
+
+
+def copy_direct(pdf: pikepdf.Pdf, value: pikepdf.Object) -> pikepdf.Object:
+    """A direct object of another PDF, its indirect parts copied (copy_foreign takes indirect ones)."""
+    if isinstance(value, pikepdf.Array):
+        return pikepdf.Array([pdf.copy_foreign(v) if v.is_indirect else copy_direct(pdf, v) for v in value])
+    if isinstance(value, pikepdf.Dictionary):
+        return pikepdf.Dictionary({k: pdf.copy_foreign(v) if v.is_indirect else copy_direct(pdf, v)
+                                   for k, v in value.items()})
+    return value
+
+
+def add_blank(pdf: pikepdf.Pdf) -> None:
+    """A truly blank page, with the boxes of the page two before it (the same side)."""
+    model = pdf.pages[-2] if len(pdf.pages) > 1 else pdf.pages[-1]
+    page = pdf.add_blank_page(page_size=(float(model.mediabox[2] - model.mediabox[0]),
+                                         float(model.mediabox[3] - model.mediabox[1])))
+    for box in ("/MediaBox", "/CropBox", "/BleedBox", "/TrimBox", "/ArtBox"):
+        if box in model.obj:
+            page.obj[box] = pikepdf.Array(list(model.obj[box]))
+
+
+def take_streams(objects) -> None:
+    """Copy into memory the stream data of objects copied from another PDF that is still read
+    from it, so that it can be closed: pikepdf reads a foreign stream's data only when saving."""
+    seen: set = set()
+    todo = list(objects)
+    while todo:
+        obj = todo.pop()
+        if isinstance(obj, pikepdf.Array):
+            todo.extend(obj)
+            continue
+        if not isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
+            continue
+        if obj.is_indirect:
+            if obj.objgen in seen:
+                continue
+            seen.add(obj.objgen)
+        if isinstance(obj, pikepdf.Stream):
+            obj.write(obj.read_raw_bytes(), filter=obj.get("/Filter"), decode_parms=obj.get("/DecodeParms"),
+                      type_check=False)
+        todo.extend(v for k, v in obj.items() if k != "/Parent")
+
+
+def content(page: pikepdf.Object) -> bytes:
+    """A page's content, its streams joined."""
+    contents = page.get("/Contents")
+    streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
+    return b"\n".join(stream.read_bytes() for stream in streams)
+
+
+def overlay(page: pikepdf.Page, form: pikepdf.Object, wrappers: tuple[pikepdf.Object, pikepdf.Object]) -> None:
+    """Draw a folio over a page, under a fixed resource name (pikepdf's own add_overlay picks
+    random names, which would make builds differ). The page's content is left as it is,
+    between two streams every page shares: `q` before it, `Q q /Folio Do Q` after it."""
+    resources = page.obj.get("/Resources", pikepdf.Dictionary())
+    page.obj.Resources = pikepdf.Dictionary({k: v for k, v in resources.items()})  # pages share WeasyPrint's
+    xobjects = page.obj.Resources.get("/XObject", pikepdf.Dictionary())
+    page.obj.Resources.XObject = pikepdf.Dictionary({k: v for k, v in xobjects.items()})
+    page.add_resource(form, pikepdf.Name.XObject, pikepdf.Name("/Folio"), replace_existing=True)
+    before, after = wrappers
+    contents = page.obj.get("/Contents")
+    streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
+    page.obj.Contents = pikepdf.Array([before, *streams, after])
+
+
+def share_streams(pdf: pikepdf.Pdf) -> None:
+    """Chunks carry their own copies of colour profiles and images: keep identical streams once."""
+    seen: dict[bytes, pikepdf.Object] = {}
+
+    def canonical(obj):
+        key = hashlib.sha256(obj.read_raw_bytes() + repr(sorted((k, repr(v)) for k, v in obj.items() if k != "/Length")).encode()).digest()
+        return seen.setdefault(key, obj)
+
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Dictionary) or isinstance(obj, pikepdf.Stream):
+            for key in list(obj.keys()):
+                value = obj[key]
+                if isinstance(value, pikepdf.Stream) and value.is_indirect:
+                    obj[key] = canonical(value)
