@@ -17,25 +17,29 @@ from ..fonts import DROPPED_TABLES, SUBSET_SETTINGS, embedded_name, postscript_f
 from . import chunks
 
 
-def merge_subsets(pdf: pikepdf.Pdf, cache: chunks.Cache) -> None:
+def cff_face(obj: pikepdf.Object, names: dict[str, str | None]) -> str | None:
+    """The PostScript name of the face a Type 0 font with an embedded CFF (OpenType) program
+    draws from; None for any other object. Read once per face into `names`: chunks' subsets
+    of a face differ only in their tag."""
+    if not (isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/Font" and obj.get("/Subtype") == "/Type0"):
+        return None
+    cid_font = obj.DescendantFonts[0]
+    program = cid_font.FontDescriptor.get("/FontFile3")
+    if cid_font.get("/Subtype") != "/CIDFontType0" or program is None or program.get("/Subtype") != "/OpenType":
+        return None
+    face = str(cid_font.FontDescriptor.get("/FontName", "")).split("+", 1)[-1]
+    if face not in names:
+        names[face] = embedded_name(program.read_bytes())
+    return names[face]
+
+
+def merge_subsets(pdf: pikepdf.Pdf, cache: chunks.Cache, fonts: list[tuple[str, pikepdf.Dictionary]]) -> None:
+    """One subset of each face for these (face, Type 0 font) pairs (see cff_face)."""
     groups: dict[str, list[pikepdf.Dictionary]] = defaultdict(list)
     parents: dict[str, list[pikepdf.Dictionary]] = defaultdict(list)
-    names: dict[str, str | None] = {}
-    for obj in pdf.objects:
-        if not (isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/Font" and obj.get("/Subtype") == "/Type0"):
-            continue
-        cid_font = obj.DescendantFonts[0]
-        program = cid_font.FontDescriptor.get("/FontFile3")
-        if cid_font.get("/Subtype") != "/CIDFontType0" or program is None or program.get("/Subtype") != "/OpenType":
-            continue
-        # the program's PostScript name, read once per face: chunks differ only in the subset tag
-        face = str(cid_font.FontDescriptor.get("/FontName", "")).split("+", 1)[-1]
-        if face not in names:
-            names[face] = embedded_name(program.read_bytes())
-        name = names[face]
-        if name:
-            groups[name].append(cid_font)
-            parents[name].append(obj)
+    for name, font in fonts:
+        groups[name].append(font.DescendantFonts[0])
+        parents[name].append(font)
     originals = postscript_files()
     for name, fonts in groups.items():
         if len(fonts) < 2 or name not in originals:

@@ -14,6 +14,7 @@ import io
 import pikepdf
 
 from .chunks import ChunkLayout
+from .fontmerge import cff_face
 
 
 class Joiner:
@@ -24,8 +25,11 @@ class Joiner:
         self.pdf = pikepdf.new()
         self.keys = set(keys)
         self.pending: dict[str, ChunkLayout] = {}
-        self.copied: dict[str, tuple[ChunkLayout, list[pikepdf.Object]]] = {}
+        self.copied: dict[str, tuple[ChunkLayout, list[pikepdf.Object], list]] = {}
         self.version = ""  # the shell's PDF version (finish_as)
+        self.adopted: set = set()  # objects walked by `adopt`
+        self.shared: dict[bytes, pikepdf.Object] = {}  # the one copy of each distinct stream
+        self.faces: dict[str, str | None] = {}  # see fontmerge.cff_face
 
     def offer(self, key: str, layout: ChunkLayout) -> None:
         """A chunk's layout to copy when there is time (or when its pages are asked for)."""
@@ -54,8 +58,48 @@ class Joiner:
             for page in pages:
                 if "/Annots" in page:
                     del page.Annots  # links to other chunks' pages: none in a print edition
-            take_streams(pages)
-        self.copied[key] = (layout, pages)
+            fonts = self.adopt(pages)
+        self.copied[key] = (layout, pages, fonts)
+
+    def fonts(self) -> list[tuple[str, pikepdf.Dictionary]]:
+        """The CFF fonts of every chunk's current pages, by face (see fontmerge)."""
+        return [font for _, _, fonts in self.copied.values() for font in fonts]
+
+    def adopt(self, objects) -> list[tuple[str, pikepdf.Dictionary]]:
+        """Walk objects just copied in from another PDF: read their streams' data out of it (so
+        that it can be closed: pikepdf reads a foreign stream only when saving), keep one copy
+        of identical streams (chunks carry their own colour profiles and images), and return
+        their CFF fonts by face, for fontmerge."""
+        todo, fonts = list(objects), []
+        while todo:
+            obj = todo.pop()
+            if isinstance(obj, pikepdf.Array):
+                todo.extend(obj)
+                continue
+            if not isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
+                continue
+            if obj.is_indirect:
+                if obj.objgen in self.adopted:
+                    continue
+                self.adopted.add(obj.objgen)
+            if isinstance(obj, pikepdf.Stream):
+                obj.write(obj.read_raw_bytes(), filter=obj.get("/Filter"), decode_parms=obj.get("/DecodeParms"),
+                          type_check=False)
+            for key, value in obj.items():
+                if key == "/Parent":
+                    continue
+                if isinstance(value, pikepdf.Stream) and value.is_indirect:
+                    value = obj[key] = self.share(value)
+                todo.append(value)
+            face = cff_face(obj, self.faces)
+            if face:
+                fonts.append((face, obj))
+        return fonts
+
+    def share(self, stream: pikepdf.Stream) -> pikepdf.Stream:
+        key = hashlib.sha256(stream.read_raw_bytes() + repr(sorted((k, repr(v)) for k, v in stream.items()
+                                                                   if k != "/Length")).encode()).digest()
+        return self.shared.setdefault(key, stream)
 
     def finish_as(self, shell: bytes) -> None:
         """Give the book the catalogue entries and document information of the shell WeasyPrint
@@ -67,7 +111,7 @@ class Joiner:
                     self.pdf.Root[key] = self.pdf.copy_foreign(value) if value.is_indirect else copy_direct(self.pdf, value)
                     copied.append(self.pdf.Root[key])
             self.pdf.docinfo = self.pdf.copy_foreign(source.docinfo)
-            take_streams(copied)
+            self.adopt(copied)
             self.version = source.pdf_version
 
 
@@ -91,28 +135,6 @@ def add_blank(pdf: pikepdf.Pdf) -> None:
             page.obj[box] = pikepdf.Array(list(model.obj[box]))
 
 
-def take_streams(objects) -> None:
-    """Copy into memory the stream data of objects copied from another PDF that is still read
-    from it, so that it can be closed: pikepdf reads a foreign stream's data only when saving."""
-    seen: set = set()
-    todo = list(objects)
-    while todo:
-        obj = todo.pop()
-        if isinstance(obj, pikepdf.Array):
-            todo.extend(obj)
-            continue
-        if not isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
-            continue
-        if obj.is_indirect:
-            if obj.objgen in seen:
-                continue
-            seen.add(obj.objgen)
-        if isinstance(obj, pikepdf.Stream):
-            obj.write(obj.read_raw_bytes(), filter=obj.get("/Filter"), decode_parms=obj.get("/DecodeParms"),
-                      type_check=False)
-        todo.extend(v for k, v in obj.items() if k != "/Parent")
-
-
 def content(page: pikepdf.Object) -> bytes:
     """A page's content, its streams joined."""
     contents = page.get("/Contents")
@@ -133,19 +155,3 @@ def overlay(page: pikepdf.Page, form: pikepdf.Object, wrappers: tuple[pikepdf.Ob
     contents = page.obj.get("/Contents")
     streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
     page.obj.Contents = pikepdf.Array([before, *streams, after])
-
-
-def share_streams(pdf: pikepdf.Pdf) -> None:
-    """Chunks carry their own copies of colour profiles and images: keep identical streams once."""
-    seen: dict[bytes, pikepdf.Object] = {}
-
-    def canonical(obj):
-        key = hashlib.sha256(obj.read_raw_bytes() + repr(sorted((k, repr(v)) for k, v in obj.items() if k != "/Length")).encode()).digest()
-        return seen.setdefault(key, obj)
-
-    for obj in pdf.objects:
-        if isinstance(obj, pikepdf.Dictionary) or isinstance(obj, pikepdf.Stream):
-            for key in list(obj.keys()):
-                value = obj[key]
-                if isinstance(value, pikepdf.Stream) and value.is_indirect:
-                    obj[key] = canonical(value)

@@ -27,7 +27,7 @@ from ..model import Part
 from ..pagemap import PageStart, label, page_starts
 from . import chunks, folios
 from .fontmerge import merge_subsets
-from .join import Joiner, add_blank, content, overlay, share_streams
+from .join import Joiner, add_blank, content, overlay
 from .base import Writer, build_time
 
 BOOK_FONT = "EB Garamond"
@@ -537,6 +537,7 @@ class PdfWriter(SinglePassPdf):
             atlases: dict[str, pikepdf.Pdf] = {}
             forms: dict[tuple[str, int], pikepdf.Object] = {}
             resources: dict[str, pikepdf.Object] = {}
+            fonts = []  # the atlases' (the chunks' are the joiner's)
             wrappers = (pdf.make_stream(b"q\n"), pdf.make_stream(b"\nQ q /Folio Do Q\n"))
             for chunk in self.plan:
                 while len(pdf.pages) < self.starts[chunk.key]:
@@ -556,14 +557,14 @@ class PdfWriter(SinglePassPdf):
                             resources[digest] = pdf.copy_foreign(pdf.make_indirect(stamp.obj.Resources)
                                                                  if not stamp.obj.Resources.is_indirect
                                                                  else stamp.obj.Resources)
+                            fonts += self.joiner.adopt([resources[digest]])
                         forms[digest, number] = pdf.make_stream(
                             content(stamp.obj), Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form,
                             BBox=pikepdf.Array(list(stamp.mediabox)), Resources=resources[digest])
                     overlay(pdf.pages[-1], forms[digest, number], wrappers)
             self.joiner.finish_as(self.shell.pdf)
             self.add_outline(pdf)
-            merge_subsets(pdf, self.cache)
-            share_streams(pdf)
+            merge_subsets(pdf, self.cache, self.joiner.fonts() + fonts)
             self.finish_pdf(pdf)
             save(pdf, tmp, self.joiner.version)
         return target
