@@ -539,29 +539,33 @@ class PdfWriter(SinglePassPdf):
             resources: dict[str, pikepdf.Object] = {}
             fonts = []  # the atlases' (the chunks' are the joiner's)
             wrappers = (pdf.make_stream(b"q\n"), pdf.make_stream(b"\nQ q /Folio Do Q\n"))
+            index = 0
             for chunk in self.plan:
-                while len(pdf.pages) < self.starts[chunk.key]:
+                while index < self.starts[chunk.key]:
                     add_blank(pdf)
+                    index += 1
                 for page in self.joiner.pages(chunk.key, self.layouts[chunk.key]):
                     pdf.pages.append(pikepdf.Page(page))
-                    stamp = self.stamps[len(pdf.pages) - 1]
+                    stamp = self.stamps[index]
+                    index += 1
                     where = self.atlas.index.get(stamp.key) if stamp is not None else None
                     if where is None:
                         continue
-                    digest, number = where
-                    if digest not in atlases:
-                        atlases[digest] = opened.enter_context(pikepdf.open(io.BytesIO(self.atlas.pdf(digest))))
-                    if (digest, number) not in forms:
+                    where = tuple(where)
+                    if where not in forms:
+                        digest, number = where
+                        if digest not in atlases:
+                            atlases[digest] = opened.enter_context(pikepdf.open(io.BytesIO(self.atlas.pdf(digest))))
                         stamp = atlases[digest].pages[number]
                         if digest not in resources:  # WeasyPrint's pages share theirs: so do the stamps
                             resources[digest] = pdf.copy_foreign(pdf.make_indirect(stamp.obj.Resources)
                                                                  if not stamp.obj.Resources.is_indirect
                                                                  else stamp.obj.Resources)
                             fonts += self.joiner.adopt([resources[digest]])
-                        forms[digest, number] = pdf.make_stream(
+                        forms[where] = pdf.make_stream(
                             content(stamp.obj), Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form,
                             BBox=pikepdf.Array(list(stamp.mediabox)), Resources=resources[digest])
-                    overlay(pdf.pages[-1], forms[digest, number], wrappers)
+                    overlay(pikepdf.Page(page), forms[where], wrappers)
             self.joiner.finish_as(self.shell.pdf)
             self.add_outline(pdf)
             merge_subsets(pdf, self.cache, self.joiner.fonts() + fonts)
