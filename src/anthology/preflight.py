@@ -229,6 +229,8 @@ class _Scope:
     page: int
     resources: Dictionary
     content: object  # pikepdf.Page or a content Stream
+    scanned: dict = field(default_factory=dict, repr=False)  # names by stream, shared by a file's scopes
+
     @property
     def instructions(self) -> list | None:
         """The parsed content stream, or None when it cannot be parsed. Not kept: a book's
@@ -248,31 +250,34 @@ class _Scope:
                 streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
             else:
                 streams = [self.content]
-            data = b"\n".join(s.read_bytes() for s in streams if isinstance(s, Stream))
-            self._names = {"/" + HEX_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), n.decode("latin-1"))
-                           for n in NAME_TOKEN.findall(data)}
+            self._names = set()
+            for stream in streams:  # a token never spans two streams; pages share some (folios.py)
+                if isinstance(stream, Stream):
+                    key = stream.objgen  # streams are always indirect objects
+                    if key not in self.scanned:
+                        self.scanned[key] = {"/" + HEX_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), n.decode("latin-1"))
+                                             for n in NAME_TOKEN.findall(stream.read_bytes())}
+                    self._names |= self.scanned[key]
         return self._names
 
     def used(self, category: str) -> Iterator[tuple[object, str, object]]:
-        """(dedup key, name, object) of the entries in a resource category this content uses.
-
-        """
+        """(dedup key, name, object) of the entries in a resource category this content uses."""
         group = self.resources.get(category)
         if not isinstance(group, Dictionary):
             return
-        names = self.names
         home = self.resources.objgen if self.resources.is_indirect else id(self.resources)
-        for name, obj in group.items():
-            if name not in names:
-                continue
-            key = obj.objgen if obj.is_indirect else (home, category, name)
-            yield key, name, obj
+        for name in sorted(self.names):  # a page names a few of the many resources its chunk's pages share
+            if name in group:
+                obj = group[name]
+                key = obj.objgen if obj.is_indirect else (home, category, name)
+                yield key, name, obj
 
 
 def _scopes(pdf: pikepdf.Pdf) -> Iterator[_Scope]:
     """Every content stream drawn in the file: pages, their annotations' appearances, and the
     forms, tiling patterns, Type 3 glyphs and soft masks they use, each once, on its first page."""
     seen: set = set()  # also breaks cycles: they can only pass through indirect objects
+    scanned: dict = {}
 
     def first_time(stream) -> bool:
         if not isinstance(stream, Stream) or stream.objgen in seen:
@@ -281,13 +286,13 @@ def _scopes(pdf: pikepdf.Pdf) -> Iterator[_Scope]:
         return True
 
     for number, page in enumerate(pdf.pages, 1):
-        stack = [_Scope(number, _inherited(page.obj, "/Resources") or Dictionary(), page)]
+        stack = [_Scope(number, _inherited(page.obj, "/Resources") or Dictionary(), page, scanned)]
         for annot in page.obj.get("/Annots") or []:
             appearances = annot.get("/AP") if isinstance(annot, Dictionary) else None
             for key in ("/N", "/R", "/D"):
                 ap = appearances.get(key) if isinstance(appearances, Dictionary) else None
                 streams = [ap] if isinstance(ap, Stream) else list(ap.values()) if isinstance(ap, Dictionary) else []
-                stack += [_Scope(number, s.get("/Resources") or Dictionary(), s) for s in streams if first_time(s)]
+                stack += [_Scope(number, s.get("/Resources") or Dictionary(), s, scanned) for s in streams if first_time(s)]
         while stack:
             scope = stack.pop()
             yield scope
@@ -301,7 +306,7 @@ def _children(scope: _Scope, first_time) -> list[_Scope]:
     def add(stream, resources):
         if first_time(stream):
             resources = resources if isinstance(resources, Dictionary) else scope.resources  # old PDFs inherit
-            out.append(_Scope(scope.page, resources, stream))
+            out.append(_Scope(scope.page, resources, stream, scope.scanned))
 
     for _, _, xobject in scope.used("/XObject"):
         if isinstance(xobject, Stream) and xobject.get("/Subtype") == "/Form":
