@@ -13,6 +13,7 @@ folios are drawn from an atlas laid out once per number and kind of page (folios
 from __future__ import annotations
 
 import ctypes
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -20,13 +21,11 @@ import os
 import signal
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
-from importlib.metadata import version
 from pathlib import Path
 
 from .. import __version__
 from ..atomic import atomic_path
 from ..errors import OutputError
-from ..fetcher import Sandbox
 
 @dataclass(frozen=True)
 class Job:
@@ -95,6 +94,7 @@ def lay_out(job: Job) -> ChunkLayout:
     from weasyprint import CSS, HTML
     from weasyprint.formatting_structure.boxes import MarginBox
 
+    from ..fetcher import Sandbox
     from ..layoutfetcher import SandboxFetcher
     from ..pagemap import page_starts
 
@@ -174,11 +174,17 @@ class Cache:
             tmp.write_text(json.dumps(data))
 
 
-WEASYPRINT = version("weasyprint")
+@functools.cache
+def versions() -> str:
+    """What every digest starts from (read when first needed: the pool starts before)."""
+    from importlib.metadata import version
+
+    return f"anthology {__version__} weasyprint {version('weasyprint')}"
+
 
 
 def digest(*parts: str | bytes) -> str:
-    h = hashlib.sha256(f"anthology {__version__} weasyprint {WEASYPRINT}".encode())
+    h = hashlib.sha256(versions().encode())
     for part in parts:
         h.update(b"\0")
         h.update(part.encode("utf-8") if isinstance(part, str) else part)
