@@ -1,15 +1,19 @@
 """One subset per face in a PDF assembled from separately laid-out chunks.
 
 WeasyPrint subsets each face per document, keeping glyph ids, so the chunks of a book carry
-many overlapping subsets of the same font. Here the glyphs every chunk uses are gathered
-from the fonts' width arrays and the face is subset once from the installed font, keeping
-glyph ids, so every chunk's text still draws the same glyphs.
+many overlapping subsets of the same font. As each chunk is copied into the book (join.py),
+its fonts of installed faces are taken out of it: their glyphs' widths and text are kept,
+their programs, width arrays and ToUnicode maps are left behind (at 5,000 pages they took
+100 MB). At the end each face is subset once from the installed font, keeping glyph ids, so
+every chunk's text still draws the same glyphs, and all its fonts share that program.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
 
 import pikepdf
 
@@ -33,18 +37,62 @@ def cff_face(obj: pikepdf.Object, names: dict[str, str | None]) -> str | None:
     return names[face]
 
 
-def merge_subsets(pdf: pikepdf.Pdf, cache: chunks.Cache, fonts: list[tuple[str, pikepdf.Dictionary]]) -> None:
-    """One subset of each face for these (face, Type 0 font) pairs (see cff_face)."""
-    groups: dict[str, list[pikepdf.Dictionary]] = defaultdict(list)
-    parents: dict[str, list[pikepdf.Dictionary]] = defaultdict(list)
-    for name, font in fonts:
-        groups[name].append(font.DescendantFonts[0])
-        parents[name].append(font)
-    originals = postscript_files()
-    for name, fonts in groups.items():
-        if len(fonts) < 2 or name not in originals:
-            continue
-        widths = merged_widths(fonts)
+@dataclass
+class Font:
+    """A font of the book whose program is to be the face's merged subset."""
+
+    face: str
+    font: pikepdf.Dictionary  # the Type 0 font, in the book's PDF
+    widths: dict[int, object]  # by glyph (CID)
+    text: dict[int, str]  # by glyph, as hex UTF-16
+
+
+class Faces:
+    """The installed faces' fonts taken out of the PDFs joined into the book."""
+
+    def __init__(self):
+        self.names: dict[str, str | None] = {}  # see cff_face
+        self._originals: dict[str, Path] | None = None
+
+    @property
+    def originals(self) -> dict[str, Path]:
+        if self._originals is None:
+            self._originals = postscript_files()
+        return self._originals
+
+    def take(self, source: pikepdf.Pdf, book: pikepdf.Pdf) -> list[Font]:
+        """Copy the fonts of installed faces from a PDF about to be copied into the book,
+        without their programs, widths and text maps (kept as Font records): its pages, copied
+        afterwards, then use these copies."""
+        out = []
+        for obj in source.objects:
+            face = cff_face(obj, self.names)
+            if face is None or face not in self.originals:
+                continue
+            cid_font = obj.DescendantFonts[0]
+            widths = font_widths(cid_font)
+            text = font_text(obj)
+            del cid_font.FontDescriptor.FontFile3
+            for key, holder in (("/W", cid_font), ("/ToUnicode", obj)):
+                if key in holder:
+                    del holder[key]
+            out.append(Font(face, book.copy_foreign(obj), widths, text))
+        return out
+
+
+def merge_subsets(pdf: pikepdf.Pdf, cache: chunks.Cache, fonts: list[Font], originals: dict[str, Path]) -> None:
+    """Give every font of a face the face's one subset, with the glyphs all of them use, and
+    one width array and ToUnicode map."""
+    faces: dict[str, list[Font]] = defaultdict(list)
+    for font in fonts:
+        faces[font.face].append(font)
+    for name, group in sorted(faces.items()):
+        widths: dict[int, object] = {}
+        text: dict[int, str] = {}
+        for font in group:
+            widths.update(font.widths)
+            for gid, value in font.text.items():
+                text.setdefault(gid, value)
         gids = set(widths)
         key = chunks.digest("font", name, originals[name].read_bytes(), ",".join(map(str, sorted(gids))),
                             repr(SUBSET_SETTINGS), repr(DROPPED_TABLES))
@@ -52,35 +100,39 @@ def merge_subsets(pdf: pikepdf.Pdf, cache: chunks.Cache, fonts: list[tuple[str, 
         data = hit.pdf if hit is not None else subset_glyphs(originals[name], gids)
         if hit is None:
             cache.put(key, chunks.ChunkLayout(name, 0, [], [], pdf=data))
-        stream = pdf.make_stream(data)
-        stream.Subtype = pikepdf.Name.OpenType
-        widths = pdf.make_indirect(width_array(widths))
-        for font in fonts:
-            font.FontDescriptor.FontFile3 = stream
-            font.W = widths
-        unicode = pdf.make_stream(merged_to_unicode([p for p in parents[name] if "/ToUnicode" in p]))
-        for parent in parents[name]:
-            parent.ToUnicode = unicode
+        program = pdf.make_stream(data)
+        program.Subtype = pikepdf.Name.OpenType
+        array = pdf.make_indirect(width_array(widths))
+        unicode = pdf.make_stream(to_unicode(text))
+        for font in group:
+            font.font.DescendantFonts[0].FontDescriptor.FontFile3 = program
+            font.font.DescendantFonts[0].W = array
+            font.font.ToUnicode = unicode
 
 
-def merged_widths(fonts: list[pikepdf.Dictionary]) -> dict[int, object]:
-    """The width of every glyph (CID) any of the fonts uses, from their /W arrays: runs of
-    `c [w1 w2 …]` or `first last w`."""
-    widths: dict[int, float] = {}
-    for font in fonts:
-        items = list(font.get("/W") or [])
-        i = 0
-        while i < len(items):
-            first = int(items[i])
-            if isinstance(items[i + 1], pikepdf.Array):
-                for k, w in enumerate(items[i + 1]):
-                    widths[first + k] = w
-                i += 2
-            else:
-                for cid in range(first, int(items[i + 1]) + 1):
-                    widths[cid] = items[i + 2]
-                i += 3
+def font_widths(cid_font: pikepdf.Dictionary) -> dict[int, object]:
+    """The width of every glyph (CID) a font uses, from its /W array: runs of `c [w1 w2 …]`
+    or `first last w`."""
+    widths: dict[int, object] = {}
+    items = list(cid_font.get("/W") or [])
+    i = 0
+    while i < len(items):
+        first = int(items[i])
+        if isinstance(items[i + 1], pikepdf.Array):
+            for k, w in enumerate(items[i + 1]):
+                widths[first + k] = number(w)
+            i += 2
+        else:
+            for cid in range(first, int(items[i + 1]) + 1):
+                widths[cid] = number(items[i + 2])
+            i += 3
     return widths
+
+
+def number(value) -> int | float:
+    """A PDF number as a Python one (it outlives the PDF it was read from)."""
+    value = float(value)
+    return int(value) if value.is_integer() else value
 
 
 def width_array(widths: dict[int, object]) -> pikepdf.Array:
@@ -104,14 +156,18 @@ def width_array(widths: dict[int, object]) -> pikepdf.Array:
 BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>")
 
 
-def merged_to_unicode(fonts: list[pikepdf.Dictionary]) -> bytes:
-    """One ToUnicode CMap with every glyph's text (WeasyPrint writes bfchar entries only)."""
+def font_text(font: pikepdf.Dictionary) -> dict[int, str]:
+    """The text of each glyph, from a font's ToUnicode CMap (WeasyPrint writes bfchar entries only)."""
     mapping: dict[int, str] = {}
-    for font in fonts:
-        data = font.ToUnicode.read_bytes()
-        for block in re.findall(rb"beginbfchar(.*?)endbfchar", data, re.S):
+    if "/ToUnicode" in font:
+        for block in re.findall(rb"beginbfchar(.*?)endbfchar", font.ToUnicode.read_bytes(), re.S):
             for gid, text in BFCHAR.findall(block):
                 mapping.setdefault(int(gid, 16), text.decode().lower())
+    return mapping
+
+
+def to_unicode(mapping: dict[int, str]) -> bytes:
+    """One ToUnicode CMap with every glyph's text."""
     lines = [b"/CIDInit /ProcSet findresource begin", b"12 dict begin", b"begincmap",
              b"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
              b"/CMapName /Adobe-Identity-UCS def", b"/CMapType 2 def",

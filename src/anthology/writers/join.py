@@ -14,7 +14,7 @@ import io
 import pikepdf
 
 from .chunks import ChunkLayout
-from .fontmerge import cff_face
+from .fontmerge import Faces, Font
 
 
 class Joiner:
@@ -25,11 +25,11 @@ class Joiner:
         self.pdf = pikepdf.new()
         self.keys = set(keys)
         self.pending: dict[str, ChunkLayout] = {}
-        self.copied: dict[str, tuple[ChunkLayout, list[pikepdf.Object], list]] = {}
+        self.copied: dict[str, tuple[ChunkLayout, list[pikepdf.Object], list[Font]]] = {}
         self.version = ""  # the shell's PDF version (finish_as)
         self.adopted: set = set()  # objects walked by `adopt`
         self.shared: dict[bytes, pikepdf.Object] = {}  # the one copy of each distinct stream
-        self.faces: dict[str, str | None] = {}  # see fontmerge.cff_face
+        self.faces = Faces()
 
     def offer(self, key: str, layout: ChunkLayout) -> None:
         """A chunk's layout to copy when there is time (or when its pages are asked for)."""
@@ -54,23 +54,23 @@ class Joiner:
 
     def copy(self, key: str, layout: ChunkLayout) -> None:
         with pikepdf.open(io.BytesIO(layout.pdf)) as part:
+            fonts = self.faces.take(part, self.pdf)
             pages = [self.pdf.copy_foreign(page.obj) for page in part.pages]  # shared resources once
             for page in pages:
                 if "/Annots" in page:
                     del page.Annots  # links to other chunks' pages: none in a print edition
-            fonts = self.adopt(pages)
+            self.adopt(pages)
         self.copied[key] = (layout, pages, fonts)
 
-    def fonts(self) -> list[tuple[str, pikepdf.Dictionary]]:
-        """The CFF fonts of every chunk's current pages, by face (see fontmerge)."""
+    def fonts(self) -> list[Font]:
+        """The fonts of installed faces in every chunk's current pages (see fontmerge)."""
         return [font for _, _, fonts in self.copied.values() for font in fonts]
 
-    def adopt(self, objects) -> list[tuple[str, pikepdf.Dictionary]]:
+    def adopt(self, objects) -> None:
         """Walk objects just copied in from another PDF: read their streams' data out of it (so
-        that it can be closed: pikepdf reads a foreign stream only when saving), keep one copy
-        of identical streams (chunks carry their own colour profiles and images), and return
-        their CFF fonts by face, for fontmerge."""
-        todo, fonts = list(objects), []
+        that it can be closed: pikepdf reads a foreign stream only when saving), and keep one
+        copy of identical streams (chunks carry their own colour profiles and images)."""
+        todo = list(objects)
         while todo:
             obj = todo.pop()
             if isinstance(obj, pikepdf.Array):
@@ -91,10 +91,6 @@ class Joiner:
                 if isinstance(value, pikepdf.Stream) and value.is_indirect:
                     value = obj[key] = self.share(value)
                 todo.append(value)
-            face = cff_face(obj, self.faces)
-            if face:
-                fonts.append((face, obj))
-        return fonts
 
     def share(self, stream: pikepdf.Stream) -> pikepdf.Stream:
         key = hashlib.sha256(stream.read_raw_bytes() + repr(sorted((k, repr(v)) for k, v in stream.items()

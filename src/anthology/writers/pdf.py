@@ -556,19 +556,20 @@ class PdfWriter(SinglePassPdf):
                         digest, number = where
                         if digest not in atlases:
                             atlases[digest] = opened.enter_context(pikepdf.open(io.BytesIO(self.atlas.pdf(digest))))
+                            fonts += self.joiner.faces.take(atlases[digest], pdf)
                         stamp = atlases[digest].pages[number]
                         if digest not in resources:  # WeasyPrint's pages share theirs: so do the stamps
                             resources[digest] = pdf.copy_foreign(pdf.make_indirect(stamp.obj.Resources)
                                                                  if not stamp.obj.Resources.is_indirect
                                                                  else stamp.obj.Resources)
-                            fonts += self.joiner.adopt([resources[digest]])
+                            self.joiner.adopt([resources[digest]])
                         forms[where] = pdf.make_stream(
                             content(stamp.obj), Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form,
                             BBox=pikepdf.Array(list(stamp.mediabox)), Resources=resources[digest])
                     overlay(pikepdf.Page(page), forms[where], wrappers)
             self.joiner.finish_as(self.shell.pdf)
             self.add_outline(pdf)
-            merge_subsets(pdf, self.cache, self.joiner.fonts() + fonts)
+            merge_subsets(pdf, self.cache, self.joiner.fonts() + fonts, self.joiner.faces.originals)
             self.finish_pdf(pdf)
             save(pdf, tmp, self.joiner.version)
         return target
