@@ -60,6 +60,7 @@ class Joiner:
                 if "/Annots" in page:
                     del page.Annots  # links to other chunks' pages: none in a print edition
             self.adopt(pages)
+        layout.pdf = b""  # copied: the cache keeps the file, and a chunk's bytes add up in a long book
         self.copied[key] = (layout, pages, fonts)
 
     def fonts(self) -> list[Font]:
