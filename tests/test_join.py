@@ -38,27 +38,33 @@ def two(laid_out):
     return tuple(replace(chunk) for chunk in laid_out)
 
 
-def test_a_chunk_is_copied_once_per_layout(two):
+def test_chunks_are_copied_in_order_once_per_layout(two):
     a, b = two
     joiner = Joiner(["a", "b"])
-    joiner.offer("a", a)
     joiner.offer("b", b)
     joiner.offer("shell", a)  # not a chunk of the book: ignored
+    assert not joiner.step()  # b waits for a: the order of the objects in the file is fixed
+    joiner.offer("a", a)
     assert joiner.step() and joiner.step() and not joiner.step()
-    pages = joiner.pages("a", a)
-    assert joiner.pages("a", a) == pages  # known: not copied again
+    pages = joiner.pages("a")
+    joiner.copy_all({"a": a, "b": b})
+    assert joiner.pages("a") == pages  # known: not copied again
     again = layout("a", "Aardvarks amble after autumn, again. " * 40)
-    assert joiner.pages("a", again) != pages  # a new layout of it: copied
+    joiner.offer("a", again)
+    assert not joiner.step()  # laid out again after its turn: copied with the rest
+    joiner.copy_all({"a": again, "b": b})
+    assert joiner.pages("a") != pages
 
 
 def test_the_book_has_one_subset_per_face_and_all_the_text(two, tmp_path):
     a, b = two
     pages_a, pages_b = len(pikepdf.open(io.BytesIO(a.pdf)).pages), len(pikepdf.open(io.BytesIO(b.pdf)).pages)
     joiner = Joiner(["a", "b"])
-    for key, chunk in (("a", a), ("b", b)):
-        for page in joiner.pages(key, chunk):
+    joiner.copy_all({"a": a, "b": b})
+    for key in ("a", "b"):
+        for page in joiner.pages(key):
             joiner.pdf.pages.append(pikepdf.Page(page))
-    fonts = joiner.fonts()
+    fonts = joiner.fonts(["a", "b"])
     faces = {font.face for font in fonts}
     assert len(faces) == 2 and any("Italic" in face for face in faces)
     assert all("/W" not in font.font.DescendantFonts[0] for font in fonts)  # left behind until merged
@@ -84,6 +90,6 @@ def test_identical_streams_are_kept_once(two):
     a, _ = two
     joiner = Joiner(["a", "copy"])
     same = replace(a, key="copy")  # the same bytes, another chunk
-    first = joiner.pages("a", a)
-    second = joiner.pages("copy", same)
+    joiner.copy_all({"a": a, "copy": same})
+    first, second = joiner.pages("a"), joiner.pages("copy")
     assert first[0].Contents.objgen == second[0].Contents.objgen

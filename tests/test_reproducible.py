@@ -3,6 +3,8 @@ PDF and EPUB (WeasyPrint's random XMP DocumentID is fixed by the PDF writer)."""
 
 from __future__ import annotations
 
+import shutil
+
 from anthology.commands.build import build
 
 from conftest import MANUSCRIPTS
@@ -18,3 +20,17 @@ def test_every_edition_is_byte_identical_under_source_date_epoch(tmp_path, monke
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000001")
     third = build(MANUSCRIPTS / "varied", tmp_path / "c").outputs
     assert all(third[key].read_bytes() != path.read_bytes() for key, path in first.items())
+
+
+def test_a_rebuild_after_an_edit_gives_the_bytes_of_a_clean_build(tmp_path, monkeypatch):
+    """Whatever came from the cache and in whatever order the workers finished; the edit
+    changes a title, which the display pages list too (their credits)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    work = tmp_path / "ms"
+    shutil.copytree(MANUSCRIPTS / "varied", work)
+    build(work, tmp_path / "warm", ("pdf",))
+    essay = work / "essays" / "memory.md"
+    essay.write_text(essay.read_text().replace("Exile and the Very", "Exile and a Very", 1))
+    warm = build(work, tmp_path / "warm", ("pdf",)).outputs["pdf"]
+    clean = build(work, tmp_path / "clean", ("pdf",)).outputs["pdf"]
+    assert warm.read_bytes() == clean.read_bytes()

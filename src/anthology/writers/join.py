@@ -18,13 +18,19 @@ from .fontmerge import Faces, Font
 
 
 class Joiner:
-    """The book's PDF being joined: each wanted chunk's pages copied in once (again if its
-    layout changes), not yet in the page tree."""
+    """The book's PDF being joined: each chunk's pages copied in once (again if its layout
+    changes), not yet in the page tree.
 
-    def __init__(self, keys):
+    Chunks are copied in one fixed order, whatever order their layouts come in: pikepdf
+    writes objects in the order they were made, and a build must give the same bytes whether
+    its layouts came from the pool or the cache. The chunks that print other chunks' page
+    numbers (contents, index) come last in it, since they may be laid out again late."""
+
+    def __init__(self, order):
         self.pdf = pikepdf.new()
-        self.keys = set(keys)
-        self.pending: dict[str, ChunkLayout] = {}
+        self.order = list(order)
+        self.next = 0  # where in the order the next chunk to copy is
+        self.offered: dict[str, ChunkLayout] = {}  # the latest layout of each chunk
         self.copied: dict[str, tuple[ChunkLayout, list[pikepdf.Object], list[Font]]] = {}
         self.version = ""  # the shell's PDF version (finish_as)
         self.adopted: set = set()  # objects walked by `adopt`
@@ -32,24 +38,32 @@ class Joiner:
         self.faces = Faces()
 
     def offer(self, key: str, layout: ChunkLayout) -> None:
-        """A chunk's layout to copy when there is time (or when its pages are asked for)."""
-        if key in self.keys and self.copied.get(key, (None,))[0] is not layout:
-            self.pending[key] = layout
+        """A chunk's layout, to copy in its turn."""
+        if key in self.order:
+            self.offered[key] = layout
 
     def step(self) -> bool:
-        """Copy one offered chunk in; False when none is left."""
-        if not self.pending:
-            return False
-        key, layout = self.pending.popitem()
-        self.copy(key, layout)
-        return True
+        """Copy the next chunk in the order if its layout is known; False if it is not yet
+        (or every chunk is copied)."""
+        while self.next < len(self.order):
+            key = self.order[self.next]
+            if key not in self.offered:
+                return False
+            self.next += 1
+            if self.copied.get(key, (None,))[0] is not self.offered[key]:
+                self.copy(key, self.offered[key])
+                return True
+        return False
 
-    def pages(self, key: str, layout: ChunkLayout) -> list[pikepdf.Object]:
-        """The chunk's pages in this PDF, for this layout of it."""
-        done = self.copied.get(key)
-        if done is None or done[0] is not layout:
-            self.pending.pop(key, None)
-            self.copy(key, layout)
+    def copy_all(self, layouts: dict[str, ChunkLayout]) -> None:
+        """Copy, in the order, every chunk not copied yet or laid out again since."""
+        for key in self.order:
+            if self.copied.get(key, (None,))[0] is not layouts[key]:
+                self.copy(key, layouts[key])
+        self.next = len(self.order)
+
+    def pages(self, key: str) -> list[pikepdf.Object]:
+        """A copied chunk's pages in this PDF."""
         return self.copied[key][1]
 
     def copy(self, key: str, layout: ChunkLayout) -> None:
@@ -63,9 +77,10 @@ class Joiner:
         layout.pdf = b""  # copied: the cache keeps the file, and a chunk's bytes add up in a long book
         self.copied[key] = (layout, pages, fonts)
 
-    def fonts(self) -> list[Font]:
-        """The fonts of installed faces in every chunk's current pages (see fontmerge)."""
-        return [font for _, _, fonts in self.copied.values() for font in fonts]
+    def fonts(self, keys) -> list[Font]:
+        """The fonts of installed faces in these chunks' current pages, in their order (in which
+        the first text found for a glyph is kept: see fontmerge)."""
+        return [font for key in keys if key in self.copied for font in self.copied[key][2]]
 
     def adopt(self, objects) -> None:
         """Walk objects just copied in from another PDF: read their streams' data out of it (so

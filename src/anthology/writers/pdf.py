@@ -272,7 +272,8 @@ class PdfWriter(SinglePassPdf):
         self.atlas: folios.Atlas | None = None
         self.stamps: list[folios.Stamp | None] = []
         self.changed: set[str] = set()  # chunks laid out again in this build
-        self.joiner = Joiner(chunk.key for chunk in self.plan)
+        self.joiner = Joiner([c.key for c in self.plan if not c.needs_labels] +
+                             [c.key for c in self.plan if c.needs_labels])
         self._common: tuple = (None, "")  # (sheets, fonts) and the digest of what every chunk shares
 
     def _plan(self) -> list[ChunkSpec]:
@@ -316,7 +317,8 @@ class PdfWriter(SinglePassPdf):
 
     def job(self, chunk: ChunkSpec, sheets, fonts: str) -> chunks.Job:
         images = [(self.book.root / f.src).read_bytes() for f in getattr(chunk.item, "figures", ()) if f.src]
-        inputs = None if chunk.needs_labels else self.inputs(chunk, sheets, fonts, images)
+        # the display pages list every piece's title and source (credits): made every time
+        inputs = None if chunk.needs_labels or chunk.kind == "display" else self.inputs(chunk, sheets, fonts, images)
         known = self.cache.alias(inputs) if inputs else None
         if known:
             return chunks.Job(chunk.key, None, self.base_url, sheets, self.roots, known)
@@ -533,6 +535,7 @@ class PdfWriter(SinglePassPdf):
             self.layout()
         target = self.output_path(out_dir)
         pdf = self.joiner.pdf
+        self.joiner.copy_all(self.layouts)
         with atomic_path(target) as tmp, ExitStack() as opened:
             atlases: dict[str, pikepdf.Pdf] = {}
             forms: dict[tuple[str, int], pikepdf.Object] = {}
@@ -544,7 +547,7 @@ class PdfWriter(SinglePassPdf):
                 while index < self.starts[chunk.key]:
                     add_blank(pdf)
                     index += 1
-                for page in self.joiner.pages(chunk.key, self.layouts[chunk.key]):
+                for page in self.joiner.pages(chunk.key):
                     pdf.pages.append(pikepdf.Page(page))
                     stamp = self.stamps[index]
                     index += 1
@@ -569,7 +572,8 @@ class PdfWriter(SinglePassPdf):
                     overlay(pikepdf.Page(page), forms[where], wrappers)
             self.joiner.finish_as(self.shell.pdf)
             self.add_outline(pdf)
-            merge_subsets(pdf, self.cache, self.joiner.fonts() + fonts, self.joiner.faces.originals)
+            merge_subsets(pdf, self.cache, self.joiner.fonts(c.key for c in self.plan) + fonts,
+                          self.joiner.faces.originals)
             self.finish_pdf(pdf)
             save(pdf, tmp, self.joiner.version)
         return target
