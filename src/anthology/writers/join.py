@@ -1,9 +1,10 @@
-"""The print PDF joined from its chunks' PDFs, copied in as their layouts come.
+"""The print PDF joined from its chunks' PDFs, copied in while the pool lays out.
 
 Copying a chunk's pages (and reading their streams out of its PDF, so that it can be closed)
-is most of the joining. `Joiner.step` does it for one chunk at a time while the build waits
-for the pool, so that after an edit little is left to do once the edited piece is laid out:
-put the pages in order, draw the folios, add the outline (`PdfWriter.write`).
+is most of the joining. `Joiner.step` does it for one chunk at a time, in a fixed order,
+while the build waits for the pool, so that after an edit little is left to do once the
+edited piece is laid out: put the pages in order, draw the folios, add the outline
+(`PdfWriter.write`).
 """
 
 from __future__ import annotations
