@@ -191,7 +191,7 @@ def prefetch(root: Path, contents: list, role_at, language: str, library, librar
             if path is None or root.resolve() not in path.parents or not path.is_file():
                 continue  # `load` reports it
             key = piece_cache.key(str(path), path.read_bytes(), role, part_id or "", language, library_bytes)
-            if piece_cache.get(key) is None:
+            if not piece_cache.has(key):
                 todo[key] = (path, root, role, part_id, language, library)
     if len(todo) < 2:
         return {}

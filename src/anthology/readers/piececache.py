@@ -48,6 +48,10 @@ class PieceCache:
         except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
             return None
 
+    def has(self, key: str) -> bool:
+        """Whether a piece is kept under this key (without reading it)."""
+        return self.folder is not None and (self.folder / f"{key}.pickle").is_file()
+
     def put(self, key: str, piece: Piece, diagnostics: list[Diagnostic]) -> None:
         if self.folder is None:
             return

@@ -27,6 +27,7 @@ from .. import __version__
 from ..atomic import atomic_path
 from ..errors import OutputError
 
+
 @dataclass(frozen=True)
 class Job:
     """One chunk to lay out: its document and what it may read."""
@@ -180,7 +181,6 @@ def versions() -> str:
     from importlib.metadata import version
 
     return f"anthology {__version__} weasyprint {version('weasyprint')}"
-
 
 
 def digest(*parts: str | bytes) -> str:

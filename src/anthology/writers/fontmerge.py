@@ -43,7 +43,7 @@ class Font:
 
     face: str
     font: pikepdf.Dictionary  # the Type 0 font, in the book's PDF
-    widths: dict[int, object]  # by glyph (CID)
+    widths: dict[int, int | float]  # by glyph (CID)
     text: dict[int, str]  # by glyph, as hex UTF-16
 
 

@@ -252,6 +252,13 @@ class ChunkSpec:
         """Whether its text holds page numbers of other chunks (contents, index, credits)."""
         return self.kind == "contents" or getattr(self.item, "generated", None) is not None
 
+    @property
+    def whole_book(self) -> bool:
+        """Whether its document draws on other chunks (their page numbers, or their titles and
+        sources, as the display pages' credits do): its document is made again every build,
+        not known from its own inputs (PdfWriter.inputs)."""
+        return self.needs_labels or self.kind == "display"
+
 
 class PdfWriter(SinglePassPdf):
     """A print edition laid out chunk by chunk, in parallel and cached (see chunks.py), its
@@ -317,8 +324,7 @@ class PdfWriter(SinglePassPdf):
 
     def job(self, chunk: ChunkSpec, sheets, fonts: str) -> chunks.Job:
         images = [(self.book.root / f.src).read_bytes() for f in getattr(chunk.item, "figures", ()) if f.src]
-        # the display pages list every piece's title and source (credits): made every time
-        inputs = None if chunk.needs_labels or chunk.kind == "display" else self.inputs(chunk, sheets, fonts, images)
+        inputs = None if chunk.whole_book else self.inputs(chunk, sheets, fonts, images)
         known = self.cache.alias(inputs) if inputs else None
         if known:
             return chunks.Job(chunk.key, None, self.base_url, sheets, self.roots, known)
