@@ -1,9 +1,8 @@
-"""Joining chunk PDFs into the book (writers/join.py, writers/fontmerge.py): each chunk copied
-once per layout, identical streams kept once, one subset per installed face."""
+"""Joining chunks into the book (writers/join.py, fragment.py, fontmerge.py): each chunk written
+once per layout, in a fixed order, identical streams kept once, one subset per installed face."""
 
 from __future__ import annotations
 
-import io
 import subprocess
 from dataclasses import replace
 
@@ -12,7 +11,6 @@ import pytest
 
 from anthology import theme
 from anthology.writers import chunks
-from anthology.writers.fontmerge import merge_subsets
 from anthology.writers.join import Joiner
 from anthology.writers.pdf import BOOK_FONT, font_available
 
@@ -34,11 +32,11 @@ def laid_out():
 
 @pytest.fixture
 def two(laid_out):
-    """Copies: the joiner lets go of a layout's bytes once it has copied its pages."""
+    """Copies, each test its own."""
     return tuple(replace(chunk) for chunk in laid_out)
 
 
-def test_chunks_are_copied_in_order_once_per_layout(two):
+def test_chunks_are_written_in_order_once_per_layout(two):
     a, b = two
     joiner = Joiner(["a", "b"])
     joiner.offer("b", b)
@@ -48,36 +46,50 @@ def test_chunks_are_copied_in_order_once_per_layout(two):
     assert joiner.step() and joiner.step() and not joiner.step()
     pages = joiner.pages("a")
     joiner.copy_all({"a": a, "b": b})
-    assert joiner.pages("a") == pages  # known: not copied again
+    assert joiner.pages("a") is pages  # known: not written again
     again = layout("a", "Aardvarks amble after autumn, again. " * 40)
     joiner.offer("a", again)
-    assert not joiner.step()  # laid out again after its turn: copied with the rest
+    assert not joiner.step()  # laid out again after its turn: the book is written again, in order
     joiner.copy_all({"a": again, "b": b})
-    assert joiner.pages("a") != pages
+    assert joiner.pages("a") is not pages and joiner.written == {"a": again, "b": b}
+
+
+def test_late_chunks_wait_for_the_end(two):
+    a, b = two
+    joiner = Joiner(["a", "b"], late=["b"])
+    joiner.offer("a", a)
+    joiner.offer("b", b)
+    assert joiner.step() and not joiner.step()  # b prints page numbers: written last, once
+    joiner.copy_all({"a": a, "b": b})
+    assert list(joiner.written) == ["a", "b"]
+
+
+def book(joiner: Joiner, layouts: dict, path) -> None:
+    joiner.copy_all(layouts)
+    for key in layouts:
+        for page in joiner.pages(key):
+            joiner.page(page)
+    joiner.finish(pikepdf.new(), [(0, 1, "First", 30, 370, False)], chunks.Cache(path.parent / "cache"))
+    joiner.book.save(path)
 
 
 def test_the_book_has_one_subset_per_face_and_all_the_text(two, tmp_path):
     a, b = two
-    pages_a, pages_b = len(pikepdf.open(io.BytesIO(a.pdf)).pages), len(pikepdf.open(io.BytesIO(b.pdf)).pages)
     joiner = Joiner(["a", "b"])
-    joiner.copy_all({"a": a, "b": b})
-    for key in ("a", "b"):
-        for page in joiner.pages(key):
-            joiner.pdf.pages.append(pikepdf.Page(page))
-    fonts = joiner.fonts(["a", "b"])
-    faces = {font.face for font in fonts}
+    faces = {use.face for key in (a, b) for use in joiner.fragment(key).fonts}
     assert len(faces) == 2 and any("Italic" in face for face in faces)
-    assert all("/W" not in font.font.DescendantFonts[0] for font in fonts)  # left behind until merged
-    merge_subsets(joiner.pdf, chunks.Cache(tmp_path / "cache"), fonts, joiner.faces.originals)
-    joiner.pdf.save(tmp_path / "book.pdf")
-    with pikepdf.open(tmp_path / "book.pdf") as book:
-        assert len(book.pages) == pages_a + pages_b
+    book(joiner, {"a": a, "b": b}, tmp_path / "book.pdf")
+    assert subprocess.run(["qpdf", "--check", str(tmp_path / "book.pdf")], capture_output=True).returncode == 0
+    with pikepdf.open(tmp_path / "book.pdf") as pdf:
+        assert len(pdf.pages) == a.pages + b.pages
         programs: dict[str, set] = {}
-        for font in book.objects:
+        for font in pdf.objects:
             if isinstance(font, pikepdf.Dictionary) and font.get("/Subtype") == "/Type0":
                 descriptor = font.DescendantFonts[0].FontDescriptor
                 programs.setdefault(str(descriptor.FontName).split("+")[-1], set()).add(descriptor.FontFile3.objgen)
         assert len(programs) == 2 and all(len(found) == 1 for found in programs.values())
+        with pdf.open_outline() as outline:
+            assert [item.title for item in outline.root] == ["First"]
     text = subprocess.run(["pdftotext", str(tmp_path / "book.pdf"), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert "Aardvarks amble after autumn." in text and "Zebras zigzag, quizzically." in text
@@ -86,10 +98,12 @@ def test_the_book_has_one_subset_per_face_and_all_the_text(two, tmp_path):
     assert all(line.split()[-5] == "yes" for line in fonts_out.splitlines()[2:])  # embedded
 
 
-def test_identical_streams_are_kept_once(two):
+def test_identical_streams_are_kept_once(two, tmp_path):
     a, _ = two
     joiner = Joiner(["a", "copy"])
     same = replace(a, key="copy")  # the same bytes, another chunk
-    joiner.copy_all({"a": a, "copy": same})
+    book(joiner, {"a": a, "copy": same}, tmp_path / "book.pdf")
     first, second = joiner.pages("a"), joiner.pages("copy")
-    assert first[0].Contents.objgen == second[0].Contents.objgen
+    assert first[0].contents == second[0].contents
+    with pikepdf.open(tmp_path / "book.pdf") as pdf:
+        assert pdf.pages[0].Contents.objgen == pdf.pages[a.pages].Contents.objgen

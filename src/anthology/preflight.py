@@ -115,20 +115,28 @@ def preflight(path: Path, spec: PrintSpec) -> PreflightReport:
     except (pikepdf.PdfError, OSError) as exc:
         report.findings.append(Finding("error", "file", f"cannot be read as a PDF: {exc}"))
         return report
+    add = report.findings.extend
     with pdf:
-        add = report.findings.extend
-        add(_check_boxes(pdf, spec))
-        add(_check_page_count(len(pdf.pages), spec))
-        scopes = list(_scopes(pdf))
-        add(_check_fonts(scopes))
+        count = len(pdf.pages)
         if spec.pdf_standard != "none":
             add(_check_pdfx_id(pdf, spec.pdf_standard))
             add(_check_output_intent(pdf))
-        add(_check_images(Path(path), pdf))
-        if spec.pdf_standard == "pdf/x-1a":
-            add(_check_transparency(pdf, scopes))
-            add(_check_rgb(scopes))
+    checks = [_Fonts(), _Images()] + ([_Transparency(), _Rgb()] if spec.pdf_standard == "pdf/x-1a" else [])
+    boxes = _Boxes(spec)
+    for scope in _scopes(Path(path), boxes):
+        for check in checks:
+            check.feed(scope)
+    add(boxes.findings(count))
+    add(_check_page_count(count, spec))
+    for check in checks:
+        add(check.findings(Path(path)))
+    report.findings.sort(key=lambda f: ORDER.index(f.check))
     return report
+
+
+ORDER = ["file", "boxes", "pages", "fonts", "pdfx", "output-intent", "images", "transparency", "rgb"]
+WINDOW = 256  # pages read with the file open: it is opened again for the next ones, so that the
+# objects read for those before are let go (a book's would add up to hundreds of megabytes)
 
 
 # --- page geometry ----------------------------------------------------------------------------
@@ -154,50 +162,55 @@ def _inherited(page: Dictionary, key: str):
     return None
 
 
-def _check_boxes(pdf: pikepdf.Pdf, spec: PrintSpec) -> Iterator[Finding]:
+class _Boxes:
     """TrimBox = trim, BleedBox = trim + bleed on this page's bleed sides, MediaBox ⊇ BleedBox."""
-    width, height = spec.trim
-    sides = "all 4 sides" if spec.bleed_binding_side else "3 sides"
-    bleed_text = f"bleed {_inches(spec.bleed)} in on {sides}" if spec.bleed else "no bleed"
-    problems = 0
-    for number, page in enumerate(pdf.pages, 1):
-        obj = page.obj
+
+    def __init__(self, spec: PrintSpec):
+        self.spec = spec
+        self.found: list[Finding] = []
+
+    def feed(self, number: int, obj: Dictionary) -> None:
+        self.found += self._page(number, obj)
+
+    def _page(self, number: int, obj: Dictionary) -> Iterator[Finding]:
+        width, height = self.spec.trim
         media_box = _inherited(obj, "/MediaBox")
         if media_box is None:
-            problems += 1
             yield Finding("error", "boxes", "no MediaBox", number)
-            continue
+            return
         media = _rect(media_box)
         crop = _rect(_inherited(obj, "/CropBox") or media_box)
         if "/TrimBox" not in obj:
-            problems += 1
             yield Finding("error", "boxes", "no TrimBox: the printer cannot tell where to cut", number)
-            continue
+            return
         trim = _rect(obj.TrimBox)
         bleed = _rect(obj.BleedBox) if "/BleedBox" in obj else crop  # the PDF default
         tw, th = trim[2] - trim[0], trim[3] - trim[1]
         if abs(tw - width) > TOLERANCE or abs(th - height) > TOLERANCE:
-            problems += 1
             yield Finding("error", "boxes", f"TrimBox is {_inches(tw)} × {_inches(th)} in, "
                           f"expected {_inches(width)} × {_inches(height)} in", number)
         recto = number % 2 == 1
-        want = dict.fromkeys(("top", "bottom", "left", "right"), spec.bleed)
-        if not spec.bleed_binding_side:
+        want = dict.fromkeys(("top", "bottom", "left", "right"), self.spec.bleed)
+        if not self.spec.bleed_binding_side:
             want["left" if recto else "right"] = 0.0
         got = {"left": trim[0] - bleed[0], "bottom": trim[1] - bleed[1],
                "right": bleed[2] - trim[2], "top": bleed[3] - trim[3]}
         wrong = [f"{side} {_inches(got[side])} in (expected {_inches(want[side])})"
                  for side in ("top", "right", "bottom", "left") if abs(got[side] - want[side]) > TOLERANCE]
         if wrong:
-            problems += 1
             kind = "recto" if recto else "verso"
             yield Finding("error", "boxes", f"BleedBox on this {kind} extends the trim by " + ", ".join(wrong), number)
         if not (media[0] <= bleed[0] + TOLERANCE and media[1] <= bleed[1] + TOLERANCE
                 and media[2] >= bleed[2] - TOLERANCE and media[3] >= bleed[3] - TOLERANCE):
-            problems += 1
             yield Finding("error", "boxes", "MediaBox does not contain the BleedBox: the bleed is cut off", number)
-    if not problems and len(pdf.pages):
-        yield Finding("ok", "boxes", f"trim {_inches(width)} × {_inches(height)} in, {bleed_text}")
+
+    def findings(self, pages: int) -> list[Finding]:
+        if self.found or not pages:
+            return self.found
+        width, height = self.spec.trim
+        sides = "all 4 sides" if self.spec.bleed_binding_side else "3 sides"
+        bleed_text = f"bleed {_inches(self.spec.bleed)} in on {sides}" if self.spec.bleed else "no bleed"
+        return [Finding("ok", "boxes", f"trim {_inches(width)} × {_inches(height)} in, {bleed_text}")]
 
 
 def _check_page_count(pages: int, spec: PrintSpec) -> Iterator[Finding]:
@@ -273,9 +286,23 @@ class _Scope:
                 yield key, name, obj
 
 
-def _scopes(pdf: pikepdf.Pdf) -> Iterator[_Scope]:
+def _pages(path: Path) -> Iterator[tuple[int, pikepdf.Page]]:
+    """Every page of the file, which is opened again every `WINDOW` pages."""
+    start = 0
+    while True:
+        with pikepdf.open(path) as pdf:
+            pages = pdf.pages
+            for number in range(start, min(start + WINDOW, len(pages))):
+                yield number + 1, pages[number]
+            start += WINDOW
+            if start >= len(pages):
+                return
+
+
+def _scopes(path: Path, boxes: _Boxes) -> Iterator[_Scope]:
     """Every content stream drawn in the file: pages, their annotations' appearances, and the
-    forms, tiling patterns, Type 3 glyphs and soft masks they use, each once, on its first page."""
+    forms, tiling patterns, Type 3 glyphs and soft masks they use, each once, on its first page
+    (objects are known by number: they are read again when the file is)."""
     seen: set = set()  # also breaks cycles: they can only pass through indirect objects
     scanned: dict = {}
 
@@ -285,7 +312,8 @@ def _scopes(pdf: pikepdf.Pdf) -> Iterator[_Scope]:
         seen.add(stream.objgen)
         return True
 
-    for number, page in enumerate(pdf.pages, 1):
+    for number, page in _pages(path):
+        boxes.feed(number, page.obj)
         stack = [_Scope(number, _inherited(page.obj, "/Resources") or Dictionary(), page, scanned)]
         for annot in page.obj.get("/Annots") or []:
             appearances = annot.get("/AP") if isinstance(annot, Dictionary) else None
@@ -340,21 +368,25 @@ def _embedded(font: Dictionary) -> bool:
     return isinstance(descriptor, Dictionary) and any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
 
 
-def _check_fonts(scopes: list[_Scope]) -> Iterator[Finding]:
+class _Fonts:
     """An unembedded font is substituted by the printer's RIP, reflowing or garbling the text."""
-    seen, count, missing = set(), 0, 0
-    for scope in scopes:
+
+    def __init__(self):
+        self.seen: set = set()
+        self.missing: list[Finding] = []
+
+    def feed(self, scope: _Scope) -> None:
         for key, name, font in scope.used("/Font"):
-            if not isinstance(font, Dictionary) or key in seen:
+            if not isinstance(font, Dictionary) or key in self.seen:
                 continue
-            seen.add(key)
-            count += 1
+            self.seen.add(key)
             if not _embedded(font):
-                missing += 1
-                yield Finding("error", "fonts", f"font {str(font.get('/BaseFont', name)).lstrip('/')} "
-                              "is not embedded", scope.page)
-    if not missing:
-        yield Finding("ok", "fonts", f"fonts: {count} used, all embedded" if count else "fonts: none used")
+                self.missing.append(Finding("error", "fonts", f"font {str(font.get('/BaseFont', name)).lstrip('/')} "
+                                            "is not embedded", scope.page))
+
+    def findings(self, path: Path) -> list[Finding]:
+        count = len(self.seen)
+        return self.missing or [Finding("ok", "fonts", f"fonts: {count} used, all embedded" if count else "fonts: none used")]
 
 
 # --- PDF/X ------------------------------------------------------------------------------------
@@ -422,11 +454,24 @@ def _check_output_intent(pdf: pikepdf.Pdf) -> Iterator[Finding]:
 
 # --- images -----------------------------------------------------------------------------------
 
-def _check_images(path: Path, pdf: pikepdf.Pdf) -> Iterator[Finding]:
+class _Images:
+    """Whether any content draws an image: then `_check_images` measures them."""
+
+    def __init__(self):
+        self.any = False
+
+    def feed(self, scope: _Scope) -> None:
+        self.any = self.any or any(isinstance(x, Stream) and x.get("/Subtype") == "/Image"
+                                   for _, _, x in scope.used("/XObject"))
+
+    def findings(self, path: Path) -> Iterator[Finding]:
+        if not self.any:
+            return iter([Finding("ok", "images", "images: none")])
+        return _check_images(path)
+
+
+def _check_images(path: Path) -> Iterator[Finding]:
     """Resolution at the placed size, as poppler's pdfimages measures it on the page."""
-    if not any(isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image" for o in pdf.objects):
-        yield Finding("ok", "images", "images: none")
-        return
     if not shutil.which("pdfimages"):
         raise MissingToolError("preflight needs pdfimages (poppler-utils) to measure image resolution")
     result = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True, check=False)
@@ -457,14 +502,17 @@ def _check_images(path: Path, pdf: pikepdf.Pdf) -> Iterator[Finding]:
 
 # --- PDF/X-1a: no transparency, no RGB ----------------------------------------------------------
 
-def _check_transparency(pdf: pikepdf.Pdf, scopes: list[_Scope]) -> Iterator[Finding]:
+class _Transparency:
     """PDF/X-1a predates live transparency: the RIP would print it wrongly or not at all."""
-    found: dict[tuple[int, str], None] = {}
-    for number, page in enumerate(pdf.pages, 1):
-        if _is_transparency_group(page.obj):
-            found[(number, "the page is a transparency group")] = None
-    seen: set = set()
-    for scope in scopes:
+
+    def __init__(self):
+        self.found: dict[tuple[int, str], None] = {}
+        self.seen: set = set()
+
+    def feed(self, scope: _Scope) -> None:
+        found, seen = self.found, self.seen
+        if isinstance(scope.content, pikepdf.Page) and _is_transparency_group(scope.content.obj):
+            found[(scope.page, "the page is a transparency group")] = None
         for key, name, gs in scope.used("/ExtGState"):
             if not isinstance(gs, Dictionary) or key in seen:
                 continue
@@ -487,10 +535,10 @@ def _check_transparency(pdf: pikepdf.Pdf, scopes: list[_Scope]) -> Iterator[Find
                 found[(scope.page, f"image {name} has a soft mask (alpha channel)")] = None
             if xobject.get("/Subtype") == "/Form" and _is_transparency_group(xobject):
                 found[(scope.page, f"form {name} is a transparency group")] = None
-    for page, message in found:
-        yield Finding("error", "transparency", message, page)
-    if not found:
-        yield Finding("ok", "transparency", "no transparency")
+
+    def findings(self, path: Path) -> list[Finding]:
+        return ([Finding("error", "transparency", message, page) for page, message in self.found]
+                or [Finding("ok", "transparency", "no transparency")])
 
 
 def _is_transparency_group(obj) -> bool:
@@ -518,19 +566,21 @@ def _is_rgb(space, resources: Dictionary, depth: int = 0) -> bool:
     return False
 
 
-def _check_rgb(scopes: list[_Scope]) -> Iterator[Finding]:
+class _Rgb:
     """PDF/X-1a is CMYK and spot only: RGB would be converted by the printer, unpredictably."""
-    found: dict[tuple[int, str], None] = {}
-    seen: set = set()
 
-    def first(key) -> bool:
-        if key in seen:
+    def __init__(self):
+        self.found: dict[tuple[int, str], None] = {}
+        self.seen: set = set()
+
+    def first(self, key) -> bool:
+        if key in self.seen:
             return False
-        seen.add(key)
+        self.seen.add(key)
         return True
 
-    for scope in scopes:
-        res = scope.resources
+    def feed(self, scope: _Scope) -> None:
+        found, first, res = self.found, self.first, scope.resources
         for key, name, space in scope.used("/ColorSpace"):
             if first(key) and _is_rgb(space, res):
                 found[(scope.page, f"RGB colour space {name}")] = None
@@ -548,10 +598,10 @@ def _check_rgb(scopes: list[_Scope]) -> Iterator[Finding]:
             found[(scope.page, "a content stream could not be parsed to look for RGB")] = None
         elif operators := _rgb_operators(instructions):
             found[(scope.page, f"{operators} RGB colour operators (rg, RG or /DeviceRGB) in the content")] = None
-    for page, message in found:
-        yield Finding("error", "rgb", message, page)
-    if not found:
-        yield Finding("ok", "rgb", "no RGB")
+
+    def findings(self, path: Path) -> list[Finding]:
+        return ([Finding("error", "rgb", message, page) for page, message in self.found]
+                or [Finding("ok", "rgb", "no RGB")])
 
 
 def _rgb_operators(instructions: list) -> int:

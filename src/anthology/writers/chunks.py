@@ -18,8 +18,10 @@ import hashlib
 import json
 import multiprocessing
 import os
+import pickle
 import signal
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait as futures_wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -39,12 +41,14 @@ class Job:
     roots: tuple[str, ...]
     digest: str
     options: tuple[tuple[str, object], ...] = ()  # for write_pdf
+    output: str = "pages"  # what the book takes of its PDF: "pages", "forms" (folio atlases) or "pdf" (the shell)
 
 
 @dataclass
 class ChunkLayout:
     """What the book needs of a laid-out chunk: its pages' ids, first words, kinds (for
-    folios) and bookmarks, and the PDF."""
+    folios) and bookmarks, and its PDF's fragment (fragment.py; the shell's PDF itself). Its
+    data is let go once it is in the cache, and read again from there when wanted."""
 
     key: str
     pages: int
@@ -54,7 +58,8 @@ class ChunkLayout:
     kinds: list[list] = field(default_factory=list)  # [side, blank, page name, opens its group]
     bookmarks: list[list] = field(default_factory=list)  # [page, level, label, x, y, closed], PDF units
     drawn: list[bool] = field(default_factory=list)  # whether a page has margin boxes
-    pdf: bytes = b""
+    digest: str = ""
+    data: bytes = b""
 
     def first_page(self, anchor: str) -> int | None:
         return next((i for i, ids in enumerate(self.anchors) if anchor in ids), None)
@@ -63,6 +68,7 @@ class ChunkLayout:
 PDF_SCALE = 0.75  # CSS px to PDF points
 _FONTS = None  # the process's FontConfiguration
 _SHEETS: dict[tuple, list] = {}  # parsed stylesheets, by their (url, text) list
+_FACES = None  # the process's fontmerge.Faces
 
 
 def die_with_parent(parent: int) -> None:
@@ -98,7 +104,10 @@ def lay_out(job: Job) -> ChunkLayout:
     from ..fetcher import Sandbox
     from ..layoutfetcher import SandboxFetcher
     from ..pagemap import page_starts
+    from . import fragment
+    from .fontmerge import Faces
 
+    global _FACES
     warm()
     fetcher = SandboxFetcher(Sandbox([Path(r) for r in job.roots]))
     sheets = _SHEETS.get(job.stylesheets)
@@ -117,8 +126,12 @@ def lay_out(job: Job) -> ChunkLayout:
         drawn.append(any(isinstance(child, MarginBox) for child in box.children))
         for level, label, (x, y), state in page.bookmarks:  # in PDF units, as WeasyPrint's own outline
             bookmarks.append([number, level, label, x * PDF_SCALE, (page.height - y) * PDF_SCALE, state == "closed"])
+    data = document.write_pdf(**dict(job.options))
+    if job.output != "pdf":
+        _FACES = _FACES or Faces()
+        data = pickle.dumps(fragment.make(data, _FACES, forms=job.output == "forms"), pickle.HIGHEST_PROTOCOL)
     return ChunkLayout(job.key, len(document.pages), [sorted(p.anchors) for p in document.pages], starts,
-                       [list(r) for r in fetcher.refused], kinds, bookmarks, drawn, document.write_pdf(**dict(job.options)))
+                       [list(r) for r in fetcher.refused], kinds, bookmarks, drawn, job.digest, data)
 
 
 class Cache:
@@ -127,15 +140,28 @@ class Cache:
     def __init__(self, folder: Path | None):
         self.folder = folder
 
-    def get(self, digest: str) -> ChunkLayout | None:
+    def get(self, digest: str, data: bool = True) -> ChunkLayout | None:
+        """A layout, with its data or (data=False) without, to be read when wanted (`data`)."""
         if self.folder is None:
             return None
-        meta, pdf = self.folder / f"{digest}.json", self.folder / f"{digest}.pdf"
+        meta, path = self.folder / f"{digest}.json", self.folder / f"{digest}.data"
         try:
-            data = json.loads(meta.read_text())
-            return ChunkLayout(**data, pdf=pdf.read_bytes())
+            layout = ChunkLayout(**{**json.loads(meta.read_text()), "digest": digest})
+            if data:
+                layout.data = path.read_bytes()
+            elif not path.is_file():
+                return None
+            return layout
         except (OSError, ValueError, TypeError):
             return None
+
+    def data(self, layout: ChunkLayout) -> bytes:
+        if layout.data or self.folder is None:
+            return layout.data
+        try:
+            return (self.folder / f"{layout.digest}.data").read_bytes()
+        except OSError:
+            raise OutputError("the layout cache lost a file during the build: build again") from None
 
     def get_json(self, name: str):
         """A small record kept beside the layouts (the last placement of an edition)."""
@@ -158,7 +184,7 @@ class Cache:
             digest = (self.folder / f"{inputs}.inputs").read_text().strip()
         except OSError:
             return None
-        return digest if (self.folder / f"{digest}.pdf").is_file() else None
+        return digest if (self.folder / f"{digest}.data").is_file() else None
 
     def set_alias(self, inputs: str, digest: str) -> None:
         if self.folder is not None:
@@ -168,9 +194,9 @@ class Cache:
     def put(self, digest: str, layout: ChunkLayout) -> None:
         if self.folder is None:
             return
-        data = {k: v for k, v in asdict(layout).items() if k != "pdf"}
-        with atomic_path(self.folder / f"{digest}.pdf") as tmp:
-            tmp.write_bytes(layout.pdf)
+        data = {k: v for k, v in asdict(layout).items() if k not in ("data", "digest")}
+        with atomic_path(self.folder / f"{digest}.data") as tmp:
+            tmp.write_bytes(layout.data)
         with atomic_path(self.folder / f"{digest}.json") as tmp:
             tmp.write_text(json.dumps(data))
 
@@ -194,36 +220,74 @@ def digest(*parts: str | bytes) -> str:
 class Pool:
     """The build's worker processes, started before the manuscript is read, so that they
     import WeasyPrint and load the fonts while the main process reads. Forked: they inherit
-    what the main process has loaded. One worker: every layout runs in the main process."""
+    what the main process has loaded. One worker: every layout runs in the main process.
+
+    A worker's memory grows a little with each layout (in Pango and HarfBuzz, not in Python),
+    so after `RENEW` layouts a process the pool is replaced by a new one, forked afresh, while
+    the old one finishes what it was given: a long book takes no more memory than a short one."""
+
+    RENEW = 40  # layouts a worker process does before it is replaced
 
     def __init__(self, workers: int | None = None):
         self.workers = workers or default_workers()
         self.executor = None
+        self.submitted = 0  # layouts given to the current executor
         self.guesses: dict[str, Future] = {}  # by digest: layouts that may be wanted later
         if self.workers > 1:
-            self.executor = ProcessPoolExecutor(self.workers, multiprocessing.get_context("fork"),
-                                                initializer=start_worker, initargs=(os.getpid(),))
+            self.executor = self._executor()
             for _ in range(self.workers):
                 self.executor.submit(int)  # start them now
+
+    def _executor(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.workers, multiprocessing.get_context("fork"),
+                                   initializer=start_worker, initargs=(os.getpid(),))
 
     @property
     def parallel(self) -> bool:
         return self.executor is not None
+
+    def submit(self, job: Job) -> Future:
+        if self.submitted >= self.workers * self.RENEW:
+            old, self.executor, self.submitted = self.executor, self._executor(), 0
+            old.shutdown(wait=False)  # its processes end once they have done what they were given
+        self.submitted += 1
+        return self.executor.submit(lay_out, job)
 
     def guess(self, jobs: list[Job]) -> None:
         """Start layouts that may be wanted: a later `run` that wants one takes its result,
         and those never wanted are stopped when the pool closes."""
         for job in jobs:
             if job.digest not in self.guesses:
-                self.guesses[job.digest] = self.executor.submit(lay_out, job)
+                self.guesses[job.digest] = self.submit(job)
 
     def map(self, jobs: list[Job], idle=None):
         """The jobs' layouts in order; while one is not ready, `idle()` is called until it
-        returns False (the main process's own work, done while the workers lay out)."""
+        returns False (the main process's own work, done while the workers lay out). Jobs are
+        given to the workers a few at a time, the first at once."""
         if self.executor is None:
             return map(lay_out, jobs)
-        futures = [self.guesses.pop(job.digest, None) or self.executor.submit(lay_out, job) for job in jobs]
-        return (wait(future, idle) for future in futures)
+        jobs = list(jobs)
+        ahead = min(len(jobs), 2 * self.workers)
+        futures = deque(self.guesses.pop(job.digest, None) or self.submit(job) for job in jobs[:ahead])
+        return self._results(futures, jobs[ahead:], idle)
+
+    def _results(self, futures: deque, rest: list[Job], idle):
+        rest = deque(rest)
+        while futures:
+            head = futures[0]
+            while not head.done():
+                self._top_up(futures, rest)
+                if idle is None or not idle():
+                    futures_wait([f for f in futures if not f.done()], return_when=FIRST_COMPLETED)
+            futures.popleft()
+            self._top_up(futures, rest)
+            yield head.result()
+
+    def _top_up(self, futures: deque, rest: deque) -> None:
+        """Keep two layouts a worker given out (so none waits for the main process)."""
+        while rest and sum(not f.done() for f in futures) < 2 * self.workers:
+            job = rest.popleft()
+            futures.append(self.guesses.pop(job.digest, None) or self.submit(job))
 
     def close(self) -> None:
         if self.executor is not None:
@@ -240,18 +304,12 @@ class Pool:
         self.close()
 
 
-def wait(future: Future, idle=None):
-    while idle is not None and not future.done() and idle():
-        pass
-    return future.result()
-
-
 def lookup(jobs: list[Job], cache: Cache) -> tuple[dict[str, ChunkLayout], list[Job]]:
     """The jobs' layouts found in the cache, and the jobs to lay out."""
     hits: dict[str, ChunkLayout] = {}
     todo = []
     for job in jobs:
-        hit = cache.get(job.digest)
+        hit = cache.get(job.digest, data=False)
         if hit is not None:
             hits[job.key] = hit
         elif job.html is None:
@@ -275,6 +333,8 @@ def run(jobs: list[Job], cache: Cache, pool: Pool, guesses: list[Job] = (), sink
         pool.guess(guesses)
     for job, layout in zip(order, layouts):
         cache.put(job.digest, layout)
+        if cache.folder is not None:
+            layout.data = b""  # read again when wanted: a long book's would add up
         out[job.key] = layout
         if sink is not None:
             sink.offer(job.key, layout)

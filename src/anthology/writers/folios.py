@@ -172,7 +172,7 @@ class Atlas:
     def __init__(self, cache: chunks.Cache, key: str):
         self.cache = cache
         self.key = key
-        self.docs: dict[str, bytes] = {}  # atlas documents laid out in this build
+        self.docs: dict[str, chunks.ChunkLayout] = {}  # atlas documents laid out in this build
         self.pending: dict[str, dict[str, int]] = {}  # job key: where its stamps are
         self.index: dict[str, list | None] = {}
         self.path = cache.folder / f"folios-{key}.json" if cache.folder else None
@@ -186,17 +186,18 @@ class Atlas:
         return sorted(s for s in stamps if s.key not in self.index)
 
     def add(self, digest: str, pages: dict[str, int], layout: chunks.ChunkLayout) -> None:
-        self.docs[digest] = layout.pdf
+        self.docs[digest] = layout
         for key, page in pages.items():
             self.index[key] = [digest, page] if layout.drawn[page] else None
 
-    def pdf(self, digest: str) -> bytes:
+    def fragment(self, digest: str) -> bytes:
+        """An atlas document's fragment (fragment.py), its pages as forms."""
         if digest in self.docs:
-            return self.docs[digest]
+            return self.cache.data(self.docs[digest])
         cached = self.cache.get(digest)
         if cached is None:
             raise OutputError("the folio cache lost a document: delete the build's .cache folder and build again")
-        return cached.pdf
+        return cached.data
 
     def save(self) -> None:
         if self.path is not None:

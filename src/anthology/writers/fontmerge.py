@@ -1,11 +1,10 @@
 """One subset per face in a PDF assembled from separately laid-out chunks.
 
 WeasyPrint subsets each face per document, keeping glyph ids, so the chunks of a book carry
-many overlapping subsets of the same font. As each chunk is copied into the book (join.py),
-its fonts of installed faces are taken out of it: their glyphs' widths and text are kept,
-their programs, width arrays and ToUnicode maps are left behind (at 5,000 pages they took
-100 MB). At the end each face is subset once from the installed font, keeping glyph ids, so
-every chunk's text still draws the same glyphs, and all its fonts share that program.
+many overlapping subsets of the same font. When a chunk's fragment is made (fragment.py),
+its fonts of installed faces are read: their glyphs' widths and text are kept, their
+programs, width arrays and ToUnicode maps are left behind, named as the face's. At the end
+each face is subset once from the installed font, with every glyph the book draws (`Merged`).
 """
 
 from __future__ import annotations
@@ -38,20 +37,19 @@ def cff_face(obj: pikepdf.Object, names: dict[str, str | None]) -> str | None:
 
 
 @dataclass
-class Font:
-    """A font of the book whose program is to be the face's merged subset."""
+class FontUse:
+    """What a chunk's font of an installed face draws: its glyphs' widths and text."""
 
     face: str
-    font: pikepdf.Dictionary  # the Type 0 font, in the book's PDF
     widths: dict[int, int | float]  # by glyph (CID)
     text: dict[int, str]  # by glyph, as hex UTF-16
 
 
 class Faces:
-    """The installed faces' fonts taken out of the PDFs joined into the book."""
+    """Recognises the fonts of installed faces in a chunk's PDF (see cff_face)."""
 
     def __init__(self):
-        self.names: dict[str, str | None] = {}  # see cff_face
+        self.names: dict[str, str | None] = {}
         self._originals: dict[str, Path] | None = None
 
     @property
@@ -60,54 +58,55 @@ class Faces:
             self._originals = postscript_files()
         return self._originals
 
-    def take(self, source: pikepdf.Pdf, book: pikepdf.Pdf) -> list[Font]:
-        """Copy the fonts of installed faces from a PDF about to be copied into the book,
-        without their programs, widths and text maps (kept as Font records): its pages, copied
-        afterwards, then use these copies."""
+    def take(self, pdf: pikepdf.Pdf, named: dict[tuple[int, int], bytes]) -> list[FontUse]:
+        """The fonts of installed faces in a PDF, their programs, width arrays and text maps
+        named (in `named`) as the face's merged ones, which the book writes once."""
         out = []
-        for obj in source.objects:
+        for obj in pdf.objects:
             face = cff_face(obj, self.names)
             if face is None or face not in self.originals:
                 continue
             cid_font = obj.DescendantFonts[0]
-            widths = font_widths(cid_font)
-            text = font_text(obj)
-            del cid_font.FontDescriptor.FontFile3
-            for key, holder in (("/W", cid_font), ("/ToUnicode", obj)):
-                if key in holder:
-                    del holder[key]
-            out.append(Font(face, book.copy_foreign(obj), widths, text))
+            out.append(FontUse(face, font_widths(cid_font), font_text(obj)))
+            if "/W" not in cid_font or not cid_font.W.is_indirect:
+                cid_font.W = pdf.make_indirect(pikepdf.Array())
+            if "/ToUnicode" not in obj:
+                obj.ToUnicode = pdf.make_stream(b"")
+            for value, part in ((cid_font.FontDescriptor.FontFile3, b"program"), (cid_font.W, b"widths"),
+                                (obj.ToUnicode, b"unicode")):
+                named[value.objgen] = b"\0Gfont/%s/%s\0" % (face.encode(), part)
         return out
 
 
-def merge_subsets(pdf: pikepdf.Pdf, cache: chunks.Cache, fonts: list[Font], originals: dict[str, Path]) -> None:
-    """Give every font of a face the face's one subset, with the glyphs all of them use, and
-    one width array and ToUnicode map."""
-    faces: dict[str, list[Font]] = defaultdict(list)
-    for font in fonts:
-        faces[font.face].append(font)
-    for name, group in sorted(faces.items()):
-        widths: dict[int, object] = {}
-        text: dict[int, str] = {}
-        for font in group:
-            widths.update(font.widths)
-            for gid, value in font.text.items():
-                text.setdefault(gid, value)
-        gids = set(widths)
-        key = chunks.digest("font", name, originals[name].read_bytes(), ",".join(map(str, sorted(gids))),
-                            repr(SUBSET_SETTINGS), repr(DROPPED_TABLES))
-        hit = cache.get(key)
-        data = hit.pdf if hit is not None else subset_glyphs(originals[name], gids)
-        if hit is None:
-            cache.put(key, chunks.ChunkLayout(name, 0, [], [], pdf=data))
-        program = pdf.make_stream(data)
-        program.Subtype = pikepdf.Name.OpenType
-        array = pdf.make_indirect(width_array(widths))
-        unicode = pdf.make_stream(to_unicode(text))
-        for font in group:
-            font.font.DescendantFonts[0].FontDescriptor.FontFile3 = program
-            font.font.DescendantFonts[0].W = array
-            font.font.ToUnicode = unicode
+class Merged:
+    """Every installed face's glyphs the book draws, chunk after chunk: at the end each face
+    is subset once from the installed font, keeping glyph ids, so every chunk's text still
+    draws the same glyphs, and all its fonts share that program, width array and text map."""
+
+    def __init__(self):
+        self.widths: dict[str, dict[int, object]] = defaultdict(dict)
+        self.text: dict[str, dict[int, str]] = defaultdict(dict)
+
+    def add(self, uses: list[FontUse]) -> None:
+        for use in uses:
+            self.widths[use.face].update(use.widths)
+            text = self.text[use.face]
+            for gid, value in use.text.items():
+                text.setdefault(gid, value)  # the first text found for a glyph is kept
+
+    def faces(self, cache: chunks.Cache):
+        """(face, font program, width array, ToUnicode map) of every face, in name order."""
+        originals = postscript_files() if self.widths else {}
+        for name in sorted(self.widths):
+            widths = self.widths[name]
+            gids = set(widths)
+            key = chunks.digest("font", name, originals[name].read_bytes(), ",".join(map(str, sorted(gids))),
+                                repr(SUBSET_SETTINGS), repr(DROPPED_TABLES))
+            hit = cache.get(key)
+            data = hit.data if hit is not None else subset_glyphs(originals[name], gids)
+            if hit is None:
+                cache.put(key, chunks.ChunkLayout(name, 0, [], [], data=data))
+            yield name, data, width_array(widths).unparse(), to_unicode(self.text[name])
 
 
 def font_widths(cid_font: pikepdf.Dictionary) -> dict[int, object]:

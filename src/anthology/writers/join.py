@@ -1,170 +1,237 @@
-"""The print PDF joined from its chunks' PDFs, copied in while the pool lays out.
+"""The print PDF joined from its chunks' fragments, written while the pool lays out.
 
-Copying a chunk's pages (and reading their streams out of its PDF, so that it can be closed)
-is most of the joining. `Joiner.step` does it for one chunk at a time, in a fixed order,
-while the build waits for the pool, so that after an edit little is left to do once the
-edited piece is laid out: put the pages in order, draw the folios, add the outline
-(`PdfWriter.write`).
+Each chunk's objects go to the book's file (bookfile.py) in a fixed order, one chunk each
+time the build would otherwise wait for the pool; only its pages' dictionaries are kept, to
+be written once every page's place and folio is known (`PdfWriter.write`). So the memory a
+build takes does not grow with the book, and after an edit little is left to do once the
+edited piece is laid out: the pages, the folios, the outline, the fonts, the catalogue.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
+import pickle
+import re
+import zlib
+from dataclasses import astuple
 
 import pikepdf
 
-from .chunks import ChunkLayout
-from .fontmerge import Faces, Font
+from .bookfile import BookFile
+from .chunks import Cache, ChunkLayout
+from .fontmerge import Merged
+from .fragment import Fragment, PageText
+
+PLACE = re.compile(rb"\0([LG])([^\0]*)\0")  # see fragment.py
 
 
 class Joiner:
-    """The book's PDF being joined: each chunk's pages copied in once (again if its layout
-    changes), not yet in the page tree.
+    """The book's PDF being written: each chunk's objects once, in one fixed order, whatever
+    order their layouts come in, so that a build gives the same bytes whether its layouts came
+    from the pool or the cache. The chunks that print other chunks' page numbers (contents,
+    index) come last (`late`): they may be laid out again once every page count is known."""
 
-    Chunks are copied in one fixed order, whatever order their layouts come in: pikepdf
-    writes objects in the order they were made, and a build must give the same bytes whether
-    its layouts came from the pool or the cache. The chunks that print other chunks' page
-    numbers (contents, index) come last in it, since they may be laid out again late."""
-
-    def __init__(self, order):
-        self.pdf = pikepdf.new()
+    def __init__(self, order, late=(), cache: Cache | None = None):
         self.order = list(order)
-        self.next = 0  # where in the order the next chunk to copy is
+        self.late = set(late)
+        self.cache = cache or Cache(None)
         self.offered: dict[str, ChunkLayout] = {}  # the latest layout of each chunk
-        self.copied: dict[str, tuple[ChunkLayout, list[pikepdf.Object], list[Font]]] = {}
-        self.version = ""  # the shell's PDF version (finish_as)
-        self.adopted: set = set()  # objects walked by `adopt`
-        self.shared: dict[bytes, pikepdf.Object] = {}  # the one copy of each distinct stream
-        self.faces = Faces()
+        self._start()
+
+    def _start(self) -> None:
+        if getattr(self, "book", None) is not None:
+            self.book.close()
+        self.book = BookFile()
+        self.next = 0  # where in the order the next chunk to write is
+        self.written: dict[str, ChunkLayout] = {}
+        self.page_texts: dict[str, list[PageText]] = {}
+        self.shared: dict[bytes, int] = {}  # the one copy of each stream that refers to nothing
+        self.named: dict[bytes, int] = {}  # the objects the whole book shares (fonts, page tree)
+        self.fonts = Merged()
+        self.atlases: dict[str, list[tuple[bytes, bytes]]] = {}  # each folio atlas's forms
+        self.forms: dict[tuple[str, int], int] = {}
+        self.kids: list[int] = []
+        self.boxes: list[bytes] = []  # of the last two pages
 
     def offer(self, key: str, layout: ChunkLayout) -> None:
-        """A chunk's layout, to copy in its turn."""
+        """A chunk's layout, to write in its turn."""
         if key in self.order:
             self.offered[key] = layout
 
     def step(self) -> bool:
-        """Copy the next chunk in the order if its layout is known; False if it is not yet
-        (or every chunk is copied)."""
-        while self.next < len(self.order):
+        """Write the next chunk in the order if its layout is known; False if it is not yet,
+        or it is one of the late ones (or every chunk is written)."""
+        if self.next < len(self.order):
             key = self.order[self.next]
-            if key not in self.offered:
+            if key in self.late or key not in self.offered:
                 return False
             self.next += 1
-            if self.copied.get(key, (None,))[0] is not self.offered[key]:
-                self.copy(key, self.offered[key])
-                return True
+            self.add(key, self.offered[key])
+            return True
         return False
 
     def copy_all(self, layouts: dict[str, ChunkLayout]) -> None:
-        """Copy, in the order, every chunk not copied yet or laid out again since."""
+        """Write every chunk not written yet, in the order; start again if one written was
+        laid out again since (a wider gutter: every chunk was)."""
+        if any(layout is not layouts[key] for key, layout in self.written.items()):
+            self._start()
         for key in self.order:
-            if self.copied.get(key, (None,))[0] is not layouts[key]:
-                self.copy(key, layouts[key])
+            if key not in self.written:
+                self.add(key, layouts[key])
         self.next = len(self.order)
 
-    def pages(self, key: str) -> list[pikepdf.Object]:
-        """A copied chunk's pages in this PDF."""
-        return self.copied[key][1]
+    def pages(self, key: str) -> list[PageText]:
+        return self.page_texts[key]
 
-    def copy(self, key: str, layout: ChunkLayout) -> None:
-        with pikepdf.open(io.BytesIO(layout.pdf)) as part:
-            fonts = self.faces.take(part, self.pdf)
-            pages = [self.pdf.copy_foreign(page.obj) for page in part.pages]  # shared resources once
-            for page in pages:
-                if "/Annots" in page:
-                    del page.Annots  # links to other chunks' pages: none in a print edition
-            self.adopt(pages)
-        layout.pdf = b""  # copied: the cache keeps the file, and a chunk's bytes add up in a long book
-        self.copied[key] = (layout, pages, fonts)
+    def fragment(self, layout: ChunkLayout) -> Fragment:
+        return pickle.loads(self.cache.data(layout))
 
-    def fonts(self, keys) -> list[Font]:
-        """The fonts of installed faces in these chunks' current pages, in their order (in which
-        the first text found for a glyph is kept: see fontmerge)."""
-        return [font for key in keys if key in self.copied for font in self.copied[key][2]]
+    def add(self, key: str, layout: ChunkLayout) -> None:
+        fragment = self.fragment(layout)
+        numbers = self.write_objects(fragment.objects)
+        self.page_texts[key] = [PageText(*(self.resolve(part, numbers) for part in astuple(page)))
+                                for page in fragment.pages]
+        self.fonts.add(fragment.fonts)
+        self.written[key] = layout
 
-    def adopt(self, objects) -> None:
-        """Walk objects just copied in from another PDF: read their streams' data out of it (so
-        that it can be closed: pikepdf reads a foreign stream only when saving), and keep one
-        copy of identical streams (chunks carry their own colour profiles and images)."""
-        todo = list(objects)
-        while todo:
-            obj = todo.pop()
-            if isinstance(obj, pikepdf.Array):
-                todo.extend(obj)
-                continue
-            if not isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
-                continue
-            if obj.is_indirect:
-                if obj.objgen in self.adopted:
-                    continue
-                self.adopted.add(obj.objgen)
-            if isinstance(obj, pikepdf.Stream):
-                obj.write(obj.read_raw_bytes(), filter=obj.get("/Filter"), decode_parms=obj.get("/DecodeParms"),
-                          type_check=False)
-            for key, value in obj.items():
-                if key == "/Parent":
-                    continue
-                if isinstance(value, pikepdf.Stream) and value.is_indirect:
-                    value = obj[key] = self.share(value)
-                todo.append(value)
+    def write_objects(self, objects) -> list[int]:
+        """Number a fragment's objects (one copy of identical streams in the book) and write them."""
+        numbers, new = [], []
+        for text, data, digest in objects:
+            number = self.shared.get(digest) if digest is not None else None
+            if number is None:
+                number = self.book.reserve()
+                new.append(len(numbers))
+                if digest is not None:
+                    self.shared[digest] = number
+            numbers.append(number)
+        for i in new:
+            text, data, _ = objects[i]
+            text = self.resolve(text, numbers)
+            if data is None:
+                self.book.add(numbers[i], text)
+            else:
+                self.book.add_stream(numbers[i], text, data)
+        return numbers
 
-    def share(self, stream: pikepdf.Stream) -> pikepdf.Stream:
-        key = hashlib.sha256(stream.read_raw_bytes() + repr(sorted((k, repr(v)) for k, v in stream.items()
-                                                                   if k != "/Length")).encode()).digest()
-        return self.shared.setdefault(key, stream)
+    def resolve(self, text: bytes, numbers: list[int]) -> bytes:
+        def sub(match: re.Match) -> bytes:
+            if match.group(1) == b"L":
+                return b"%d 0 R" % numbers[int(match.group(2))]
+            return b"%d 0 R" % self.global_(match.group(2))
+        return PLACE.sub(sub, text)
 
-    def finish_as(self, shell: bytes) -> None:
-        """Give the book the catalogue entries and document information of the shell WeasyPrint
-        wrote (metadata, language, PDF/X output intent), and its PDF version."""
-        with pikepdf.open(io.BytesIO(shell)) as source:
-            copied = []
-            for key, value in source.Root.items():
-                if key not in ("/Type", "/Pages", "/Outlines", "/Names", "/PageMode"):
-                    self.pdf.Root[key] = self.pdf.copy_foreign(value) if value.is_indirect else copy_direct(self.pdf, value)
-                    copied.append(self.pdf.Root[key])
-            self.pdf.docinfo = self.pdf.copy_foreign(source.docinfo)
-            self.adopt(copied)
-            self.version = source.pdf_version
+    def global_(self, name: bytes) -> int:
+        """The number of an object the whole book shares, written at the end (`finish`)."""
+        if name not in self.named:
+            self.named[name] = self.book.reserve()
+        return self.named[name]
+
+    # --- the pages, once placed ---------------------------------------------------------------
+    def form(self, digest: str, page: int, atlas: bytes) -> int:
+        """The form XObject of a folio: a page of an atlas document (folios.py)."""
+        if digest not in self.atlases:
+            fragment: Fragment = pickle.loads(atlas)
+            numbers = self.write_objects(fragment.objects)
+            self.fonts.add(fragment.fonts)
+            self.atlases[digest] = [(self.resolve(d, numbers), data) for d, data in fragment.forms]
+        if (digest, page) not in self.forms:
+            self.forms[digest, page] = number = self.book.reserve()
+            self.book.add_stream(number, *self.atlases[digest][page])
+        return self.forms[digest, page]
+
+    def page(self, text: PageText, folio: int | None = None) -> None:
+        """Write a page, its folio drawn over it (between two streams every page shares:
+        `q` before its content, `Q q /Folio Do Q` after)."""
+        xobjects, contents = text.xobjects, text.contents
+        if folio is not None:
+            xobjects += b" /Folio %d 0 R" % folio
+            contents = b"%d 0 R %s %d 0 R" % (self.wrapper(b"before", b"q\n"), contents,
+                                              self.wrapper(b"after", b"\nQ q /Folio Do Q\n"))
+        resources = text.resources + (b" /XObject << %s >>" % xobjects if xobjects else b"")
+        self._page(b"%s %s /Resources << %s >> /Contents [ %s ]" % (text.boxes, text.head, resources, contents),
+                   text.boxes)
+
+    def blank(self) -> None:
+        """A truly blank page, with the boxes of the page two before it (the same side)."""
+        boxes = self.boxes[0]
+        self._page(b"%s /Resources << >>" % boxes, boxes)
+
+    def _page(self, entries: bytes, boxes: bytes) -> None:
+        number = self.book.reserve()
+        self.book.add(number, b"<< /Type /Page /Parent %d 0 R %s >>" % (self.global_(b"pages"), entries))
+        self.kids.append(number)
+        self.boxes = (self.boxes + [boxes])[-2:]
+
+    def wrapper(self, name: bytes, data: bytes) -> int:
+        if name not in self.named:
+            self.book.add_stream(self.global_(name), b"<< >>", data)
+        return self.named[name]
+
+    # --- the end --------------------------------------------------------------------------------
+    def finish(self, shell: pikepdf.Pdf, bookmarks, cache: Cache) -> None:
+        """The fonts, page tree, outline and catalogue, the shell's identity (metadata,
+        language, PDF/X output intent) and document information, and the cross-reference."""
+        for face, program, widths, unicode in self.fonts.faces(cache):
+            prefix = b"font/" + face.encode()
+            self.book.add_stream(self.global_(prefix + b"/program"), b"<< /Subtype /OpenType /Filter /FlateDecode >>",
+                                 zlib.compress(program))
+            self.book.add(self.global_(prefix + b"/widths"), widths)
+            self.book.add_stream(self.global_(prefix + b"/unicode"), b"<< /Filter /FlateDecode >>",
+                                 zlib.compress(unicode))
+        self.book.add(self.global_(b"pages"), b"<< /Type /Pages /Kids [ %s ] /Count %d >>"
+                      % (b" ".join(b"%d 0 R" % k for k in self.kids), len(self.kids)))
+        from .fragment import shell_fragment
+
+        fragment = shell_fragment(shell)
+        numbers = self.write_objects(fragment.objects)
+        catalog, info = self.resolve(fragment.catalog, numbers), self.resolve(fragment.info, numbers)
+        outline = self.outline(bookmarks)
+        root = self.book.reserve()
+        self.book.add(root, b"<< /Type /Catalog /Pages %d 0 R %s%s >>" % (
+            self.global_(b"pages"), catalog, b" /Outlines %d 0 R" % outline if outline else b""))
+        info_number = self.book.reserve()
+        self.book.add(info_number, info)
+        self.book.finish(root, info_number, str(shell.pdf_version))
+
+    def outline(self, bookmarks) -> int | None:
+        """The outline of (page, level, label, x, y, closed) bookmarks in book order: each under
+        the last one before it of a higher level (a smaller number), as WeasyPrint nests them."""
+        root: dict = {"children": [], "number": self.book.reserve()}
+        stack = [(0, root)]
+        for page, level, label, x, y, closed in bookmarks:
+            item = {"children": [], "number": self.book.reserve(), "page": self.kids[page], "label": label,
+                    "x": x, "y": y, "closed": closed}
+            while stack[-1][0] >= level:
+                stack.pop()
+            stack[-1][1]["children"].append(item)
+            stack.append((level, item))
+        if not root["children"]:
+            self.book.add(root["number"], b"<< /Type /Outlines /Count 0 >>")
+            return root["number"]
+        self._outline_item(root, None)
+        return root["number"]
+
+    def _outline_item(self, item: dict, parent: int | None, prev: int | None = None, next_: int | None = None) -> int:
+        """Write an outline item and those under it; its visible descendants' count."""
+        children = item["children"]
+        visible = 0
+        for i, child in enumerate(children):
+            below = self._outline_item(child, item["number"], children[i - 1]["number"] if i else None,
+                                       children[i + 1]["number"] if i + 1 < len(children) else None)
+            visible += 1 + (0 if child.get("closed") else below)
+        parts = [b"/Type /Outlines"] if parent is None else [
+            b"/Title " + pikepdf.String(item["label"]).unparse(), b"/Parent %d 0 R" % parent,
+            b"/Dest [ %d 0 R /XYZ %s %s 0 ]" % (item["page"], number(item["x"]), number(item["y"]))]
+        if prev is not None:
+            parts.append(b"/Prev %d 0 R" % prev)
+        if next_ is not None:
+            parts.append(b"/Next %d 0 R" % next_)
+        if children:
+            parts += [b"/First %d 0 R" % children[0]["number"], b"/Last %d 0 R" % children[-1]["number"],
+                      b"/Count %d" % (-visible if item.get("closed") else visible)]
+        self.book.add(item["number"], b"<< " + b" ".join(parts) + b" >>")
+        return visible
 
 
-def copy_direct(pdf: pikepdf.Pdf, value: pikepdf.Object) -> pikepdf.Object:
-    """A direct object of another PDF, its indirect parts copied (copy_foreign takes indirect ones)."""
-    if isinstance(value, pikepdf.Array):
-        return pikepdf.Array([pdf.copy_foreign(v) if v.is_indirect else copy_direct(pdf, v) for v in value])
-    if isinstance(value, pikepdf.Dictionary):
-        return pikepdf.Dictionary({k: pdf.copy_foreign(v) if v.is_indirect else copy_direct(pdf, v)
-                                   for k, v in value.items()})
-    return value
-
-
-def add_blank(pdf: pikepdf.Pdf) -> None:
-    """A truly blank page, with the boxes of the page two before it (the same side)."""
-    model = pdf.pages[-2] if len(pdf.pages) > 1 else pdf.pages[-1]
-    page = pdf.add_blank_page(page_size=(float(model.mediabox[2] - model.mediabox[0]),
-                                         float(model.mediabox[3] - model.mediabox[1])))
-    for box in ("/MediaBox", "/CropBox", "/BleedBox", "/TrimBox", "/ArtBox"):
-        if box in model.obj:
-            page.obj[box] = pikepdf.Array(list(model.obj[box]))
-
-
-def content(page: pikepdf.Object) -> bytes:
-    """A page's content, its streams joined."""
-    contents = page.get("/Contents")
-    streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
-    return b"\n".join(stream.read_bytes() for stream in streams)
-
-
-def overlay(page: pikepdf.Page, form: pikepdf.Object, wrappers: tuple[pikepdf.Object, pikepdf.Object]) -> None:
-    """Draw a folio over a page, under a fixed resource name (pikepdf's own add_overlay picks
-    random names, which would make builds differ). The page's content is left as it is,
-    between two streams every page shares: `q` before it, `Q q /Folio Do Q` after it."""
-    resources = page.obj.get("/Resources", pikepdf.Dictionary())
-    page.obj.Resources = pikepdf.Dictionary({k: v for k, v in resources.items()})  # pages share WeasyPrint's
-    xobjects = page.obj.Resources.get("/XObject", pikepdf.Dictionary())
-    page.obj.Resources.XObject = pikepdf.Dictionary({k: v for k, v in xobjects.items()})
-    page.add_resource(form, pikepdf.Name.XObject, pikepdf.Name("/Folio"), replace_existing=True)
-    before, after = wrappers
-    contents = page.obj.get("/Contents")
-    streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
-    page.obj.Contents = pikepdf.Array([before, *streams, after])
+def number(value: float) -> bytes:
+    return (b"%.3f" % value).rstrip(b"0").rstrip(b".") or b"0"

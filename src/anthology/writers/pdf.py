@@ -12,7 +12,6 @@ import pickle
 import shutil
 import subprocess
 import uuid
-from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -26,8 +25,7 @@ from ..fetcher import Sandbox
 from ..model import Part
 from ..pagemap import PageStart, label, page_starts
 from . import chunks, folios
-from .fontmerge import merge_subsets
-from .join import Joiner, add_blank, content, overlay
+from .join import Joiner
 from .base import Writer, build_time
 
 BOOK_FONT = "EB Garamond"
@@ -202,6 +200,11 @@ class SinglePassPdf(Writer):
         """Pad to the page multiple with truly blank pages, and make the file reproducible."""
         while len(pdf.pages) < self.spec.padded(len(pdf.pages)):
             add_blank(pdf)
+        self.stamp(pdf)
+
+    def stamp(self, pdf: pikepdf.Pdf) -> None:
+        """The build's time and a document id made from the book's, in the document
+        information and the XMP metadata."""
         stamp = build_time()
         pdf.docinfo["/CreationDate"] = pdf.docinfo["/ModDate"] = stamp.strftime("D:%Y%m%d%H%M%SZ")
         with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
@@ -210,6 +213,16 @@ class SinglePassPdf(Writer):
             if "xmpMM:DocumentID" in meta:
                 seed = f"{self.book.meta.identifier}/{self.edition}"
                 meta["xmpMM:DocumentID"] = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
+
+
+def add_blank(pdf: pikepdf.Pdf) -> None:
+    """A truly blank page, with the boxes of the page two before it (the same side)."""
+    model = pdf.pages[-2] if len(pdf.pages) > 1 else pdf.pages[-1]
+    page = pdf.add_blank_page(page_size=(float(model.mediabox[2] - model.mediabox[0]),
+                                         float(model.mediabox[3] - model.mediabox[1])))
+    for box in ("/MediaBox", "/CropBox", "/BleedBox", "/TrimBox", "/ArtBox"):
+        if box in model.obj:
+            page.obj[box] = pikepdf.Array(list(model.obj[box]))
 
 
 def save(pdf: pikepdf.Pdf, path: Path, version: str = "") -> None:
@@ -280,7 +293,8 @@ class PdfWriter(SinglePassPdf):
         self.stamps: list[folios.Stamp | None] = []
         self.changed: set[str] = set()  # chunks laid out again in this build
         self.joiner = Joiner([c.key for c in self.plan if not c.needs_labels] +
-                             [c.key for c in self.plan if c.needs_labels])
+                             [c.key for c in self.plan if c.needs_labels],
+                             late=[c.key for c in self.plan if c.needs_labels], cache=self.cache)
         self._common: tuple = (None, "")  # (sheets, fonts) and the digest of what every chunk shares
 
     def _plan(self) -> list[ChunkSpec]:
@@ -358,7 +372,7 @@ class PdfWriter(SinglePassPdf):
                    *self.write_options().items())
         key = chunks.digest(html, "shell", repr(options), fonts, *(Path(p).read_bytes() for p in
                                                                     theme.stylesheets("print", self.book.stylesheets)))
-        return chunks.Job("shell", html, self.base_url, (), self.roots, key, options)
+        return chunks.Job("shell", html, self.base_url, (), self.roots, key, options, output="pdf")
 
     def placement(self, counts: dict[str, int]) -> tuple[dict[str, int], int, int]:
         """Where each chunk lands (every chunk opens on a recto, after a blank verso if need
@@ -507,7 +521,7 @@ class PdfWriter(SinglePassPdf):
         for block in blocks.values():
             html, where = folios.atlas_html(block, self.book.meta.language)
             key = "atlas:" + chunks.digest(html, repr(sheets), fonts, count)
-            jobs.append(chunks.Job(key, html, self.base_url, sheets, self.roots, key[6:]))
+            jobs.append(chunks.Job(key, html, self.base_url, sheets, self.roots, key[6:], output="forms"))
             if pending:
                 self.atlas.pending[key] = where
         return jobs
@@ -535,69 +549,38 @@ class PdfWriter(SinglePassPdf):
         return starts
 
     def write(self, out_dir: Path) -> Path:
-        """Put the chunks' pages (mostly copied in while the pool worked: see join.py) in
-        order, draw each page's folio on it, and give the book its outline and identity."""
+        """Write the pages (their chunks' objects mostly written while the pool worked: see
+        join.py) in order, each with its folio, and give the book its outline and identity."""
         if self.atlas is None:
             self.layout()
         target = self.output_path(out_dir)
-        pdf = self.joiner.pdf
-        self.joiner.copy_all(self.layouts)
-        with atomic_path(target) as tmp, ExitStack() as opened:
-            atlases: dict[str, pikepdf.Pdf] = {}
-            forms: dict[tuple[str, int], pikepdf.Object] = {}
-            resources: dict[str, pikepdf.Object] = {}
-            fonts = []  # the atlases' (the chunks' are the joiner's)
-            wrappers = (pdf.make_stream(b"q\n"), pdf.make_stream(b"\nQ q /Folio Do Q\n"))
-            index = 0
-            for chunk in self.plan:
-                while index < self.starts[chunk.key]:
-                    add_blank(pdf)
-                    index += 1
-                for page in self.joiner.pages(chunk.key):
-                    pdf.pages.append(pikepdf.Page(page))
-                    stamp = self.stamps[index]
-                    index += 1
-                    where = self.atlas.index.get(stamp.key) if stamp is not None else None
-                    if where is None:
-                        continue
-                    where = tuple(where)
-                    if where not in forms:
-                        digest, number = where
-                        if digest not in atlases:
-                            atlases[digest] = opened.enter_context(pikepdf.open(io.BytesIO(self.atlas.pdf(digest))))
-                            fonts += self.joiner.faces.take(atlases[digest], pdf)
-                        stamp = atlases[digest].pages[number]
-                        if digest not in resources:  # WeasyPrint's pages share theirs: so do the stamps
-                            resources[digest] = pdf.copy_foreign(pdf.make_indirect(stamp.obj.Resources)
-                                                                 if not stamp.obj.Resources.is_indirect
-                                                                 else stamp.obj.Resources)
-                            self.joiner.adopt([resources[digest]])
-                        forms[where] = pdf.make_stream(
-                            content(stamp.obj), Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form,
-                            BBox=pikepdf.Array(list(stamp.mediabox)), Resources=resources[digest])
-                    overlay(pikepdf.Page(page), forms[where], wrappers)
-            self.joiner.finish_as(self.shell.pdf)
-            self.add_outline(pdf)
-            merge_subsets(pdf, self.cache, self.joiner.fonts(c.key for c in self.plan) + fonts,
-                          self.joiner.faces.originals)
-            self.finish_pdf(pdf)
-            save(pdf, tmp, self.joiner.version)
+        joiner = self.joiner
+        joiner.copy_all(self.layouts)
+        index = 0
+        for chunk in self.plan:
+            while index < self.starts[chunk.key]:
+                joiner.blank()
+                index += 1
+            for page in joiner.pages(chunk.key):
+                stamp = self.stamps[index]
+                index += 1
+                where = self.atlas.index.get(stamp.key) if stamp is not None else None
+                if where is None:
+                    joiner.page(page)
+                else:
+                    digest, number = where
+                    joiner.page(page, joiner.form(digest, number, self.atlas.fragment(digest)))
+        while index < self.spec.padded(self.total):
+            joiner.blank()
+            index += 1
+        bookmarks = [(self.starts[chunk.key] + page, *rest) for chunk in self.plan
+                     for page, *rest in self.layouts[chunk.key].bookmarks]
+        with pikepdf.open(io.BytesIO(self.cache.data(self.shell))) as shell:
+            self.stamp(shell)
+            joiner.finish(shell, bookmarks, self.cache)
+        with atomic_path(target) as tmp:
+            joiner.book.save(tmp)
         return target
-
-    def add_outline(self, pdf: pikepdf.Pdf) -> None:
-        """The book's bookmarks, from every chunk's: each under the last one before it of a
-        higher level (a smaller number), as WeasyPrint nests them in one document."""
-        with pdf.open_outline() as outline:
-            stack: list[tuple[int, list]] = [(0, outline.root)]
-            for chunk in self.plan:
-                for page, level, text, x, y, closed in self.layouts[chunk.key].bookmarks:
-                    item = pikepdf.OutlineItem(text, self.starts[chunk.key] + page, pikepdf.PageLocation.XYZ,
-                                               left=x, top=y, zoom=0)
-                    item.is_closed = closed
-                    while stack[-1][0] >= level:
-                        stack.pop()
-                    stack[-1][1].append(item)
-                    stack.append((level, item.children))
 
 
 def font_fingerprint() -> str:
