@@ -111,13 +111,13 @@ def preflight(path: Path, spec: PrintSpec) -> PreflightReport:
         raise ValueError(f"unknown PDF standard '{spec.pdf_standard}'")
     report = PreflightReport(Path(path))
     try:
-        pdf = pikepdf.open(path)
+        pdf = _open(path)
     except (pikepdf.PdfError, OSError) as exc:
         report.findings.append(Finding("error", "file", f"cannot be read as a PDF: {exc}"))
         return report
     add = report.findings.extend
     with pdf:
-        count = len(pdf.pages)
+        count = _page_count(pdf)
         if spec.pdf_standard != "none":
             add(_check_pdfx_id(pdf, spec.pdf_standard))
             add(_check_output_intent(pdf))
@@ -135,7 +135,7 @@ def preflight(path: Path, spec: PrintSpec) -> PreflightReport:
 
 
 ORDER = ["file", "boxes", "pages", "fonts", "pdfx", "output-intent", "images", "transparency", "rgb"]
-WINDOW = 256  # pages read with the file open: it is opened again for the next ones, so that the
+WINDOW = 200  # pages read with the file open: it is opened again for the next ones, so that the
 # objects read for those before are let go (a book's would add up to hundreds of megabytes)
 
 
@@ -286,17 +286,55 @@ class _Scope:
                 yield key, name, obj
 
 
+def _open(path: Path) -> pikepdf.Pdf:
+    """The file, of which only what is asked for is read: pikepdf would otherwise read every
+    page to copy inherited attributes onto it (`_inherited` looks them up)."""
+    return pikepdf.open(path, inherit_page_attributes=False, access_mode=pikepdf.AccessMode.stream)
+
+
+def _page_count(pdf: pikepdf.Pdf) -> int:
+    pages = pdf.Root.get("/Pages")
+    count = pages.get("/Count") if isinstance(pages, Dictionary) else None
+    return int(count) if isinstance(count, int) else len(pdf.pages)
+
+
 def _pages(path: Path) -> Iterator[tuple[int, pikepdf.Page]]:
-    """Every page of the file, which is opened again every `WINDOW` pages."""
+    """Every page of the file, which is opened again every `WINDOW` pages; the page tree is
+    walked rather than listed, which would read every page each time."""
     start = 0
     while True:
-        with pikepdf.open(path) as pdf:
-            pages = pdf.pages
-            for number in range(start, min(start + WINDOW, len(pages))):
-                yield number + 1, pages[number]
-            start += WINDOW
-            if start >= len(pages):
-                return
+        with _open(path) as pdf:
+            count = _page_count(pdf)
+            for number, page in _tree(pdf.Root.Pages, start, min(start + WINDOW, count)):
+                yield number + 1, pikepdf.Page(page)
+        start += WINDOW
+        if start >= count:
+            return
+
+
+def _tree(node: Dictionary, start: int, stop: int, offset: int = 0, depth: int = 0) -> Iterator[tuple[int, Dictionary]]:
+    """The pages numbered from `start` to `stop` under a node of the page tree whose first
+    page is `offset`, skipping the subtrees before them by their /Count."""
+    kids = node.get("/Kids")
+    if not isinstance(kids, Array) or depth > 32:
+        return
+    if node.get("/Count") == len(kids):  # every kid a page, as in a flat tree: read only those wanted
+        for i in range(max(start - offset, 0), min(stop - offset, len(kids))):
+            yield offset + i, kids[i]
+        return
+    for kid in kids:
+        if offset >= stop:
+            return
+        if isinstance(kid, Dictionary) and "/Kids" in kid:
+            count = kid.get("/Count")
+            count = int(count) if isinstance(count, int) else sum(1 for _ in _tree(kid, 0, 1 << 30, 0, depth + 1))
+            if offset + count > start:
+                yield from _tree(kid, start, stop, offset, depth + 1)
+            offset += count
+        else:
+            if offset >= start:
+                yield offset, kid
+            offset += 1
 
 
 def _scopes(path: Path, boxes: _Boxes) -> Iterator[_Scope]:
