@@ -84,21 +84,39 @@ class _Walk:
         return b"\0L%d\0" % self.local[objgen]
 
     def objects(self) -> list[tuple[bytes, bytes | None, bytes | None]]:
-        """Every object found, and those they refer to: streams keep their (compressed) data,
-        and those that refer to nothing carry a digest, so that the book keeps one copy."""
+        """Every object found, and those they refer to, streams with their (compressed) data,
+        each with a digest of all it draws on, so that the book keeps one copy of identical
+        objects (chunks carry their own colour profiles, images, transparency groups)."""
         out = []
         i = 0
         while i < len(self.found):
             obj = self.pdf.get_object(self.found[i])
             i += 1
             if isinstance(obj, pikepdf.Stream):
-                text = b"<< " + self.entries(obj.stream_dict, ("/Length",)) + b" >>"
-                data = obj.read_raw_bytes()
-                leaf = b"\0" not in text
-                out.append((text, data, hashlib.sha256(text + b"\0" + data).digest() if leaf else None))
+                out.append((b"<< " + self.entries(obj.stream_dict, ("/Length",)) + b" >>", obj.read_raw_bytes()))
             else:
-                out.append((REF.sub(self._ref, obj.unparse(resolved=True)), None, None))
-        return out
+                out.append((REF.sub(self._ref, obj.unparse(resolved=True)), None))
+        digests: dict[int, bytes | None] = {}
+        return [(text, data, _digest(i, out, digests)) for i, (text, data) in enumerate(out)]
+
+
+LOCAL = re.compile(rb"\0L(\d+)\0")
+
+
+def _digest(i: int, objects, digests: dict[int, bytes | None]) -> bytes | None:
+    """A digest of an object and of every object it refers to; None within a cycle."""
+    if i in digests:
+        return digests[i]
+    digests[i] = None  # until known: a cycle leaves it None
+    text, data = objects[i]
+    parts = [text, data or b""]
+    for j in LOCAL.findall(text):
+        below = _digest(int(j), objects, digests)
+        if below is None:
+            return None
+        parts.append(below)
+    digests[i] = hashlib.sha256(b"\0".join(parts)).digest()
+    return digests[i]
 
 
 def make(pdf_bytes: bytes, faces: Faces, forms: bool = False) -> Fragment:
@@ -108,13 +126,16 @@ def make(pdf_bytes: bytes, faces: Faces, forms: bool = False) -> Fragment:
         named: dict[tuple[int, int], bytes] = {}
         out.fonts = faces.take(pdf, named)
         walk = _Walk(pdf, named)
+        shared: dict[bytes, pikepdf.Object] = {}
         for page in pdf.pages:
             page = page.obj
             resources = page.get("/Resources", pikepdf.Dictionary())
             xobjects = resources.get("/XObject", pikepdf.Dictionary())
-            if forms:
+            if forms:  # the pages share their resources, as WeasyPrint's pages do: so do the forms
+                if not resources.is_indirect:
+                    resources = shared.setdefault(resources.unparse(), pdf.make_indirect(resources))
                 dictionary = (b"<< /Type /XObject /Subtype /Form /BBox " + walk.text(page.MediaBox) +
-                              b" /Resources << " + walk.entries(resources) + b" >> /Filter /FlateDecode >>")
+                              b" /Resources " + walk.text(resources) + b" /Filter /FlateDecode >>")
                 out.forms.append((dictionary, zlib.compress(content(page))))
                 continue
             contents = page.get("/Contents")

@@ -44,7 +44,7 @@ class Joiner:
         self.next = 0  # where in the order the next chunk to write is
         self.written: dict[str, ChunkLayout] = {}
         self.page_texts: dict[str, list[PageText]] = {}
-        self.shared: dict[bytes, int] = {}  # the one copy of each stream that refers to nothing
+        self.shared: dict[bytes, int] = {}  # by digest: the one copy of identical objects (fragment.py)
         self.named: dict[bytes, int] = {}  # the objects the whole book shares (fonts, page tree)
         self.fonts = Merged()
         self.atlases: dict[str, list[tuple[bytes, bytes]]] = {}  # each folio atlas's forms
@@ -94,7 +94,7 @@ class Joiner:
         self.written[key] = layout
 
     def write_objects(self, objects) -> list[int]:
-        """Number a fragment's objects (one copy of identical streams in the book) and write them."""
+        """Number a fragment's objects (one copy of identical ones in the book) and write them."""
         numbers, new = [], []
         for text, data, digest in objects:
             number = self.shared.get(digest) if digest is not None else None
