@@ -135,7 +135,7 @@ def preflight(path: Path, spec: PrintSpec) -> PreflightReport:
 
 
 ORDER = ["file", "boxes", "pages", "fonts", "pdfx", "output-intent", "images", "transparency", "rgb"]
-WINDOW = 200  # pages read with the file open: it is opened again for the next ones, so that the
+WINDOW = 100  # pages read with the file open: it is opened again for the next ones, so that the
 # objects read for those before are let go (a book's would add up to hundreds of megabytes)
 
 

@@ -20,6 +20,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import zlib
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait as futures_wait
 from dataclasses import asdict, dataclass, field
@@ -35,7 +36,7 @@ class Job:
     """One chunk to lay out: its document and what it may read."""
 
     key: str
-    html: str | None  # None: known to be in the cache
+    html: str | bytes | None  # bytes: compressed (see `pack`); None: known to be in the cache
     base_url: str
     stylesheets: tuple[tuple[str, str], ...]  # (url, text) in cascade order
     roots: tuple[str, ...]
@@ -115,7 +116,8 @@ def lay_out(job: Job) -> ChunkLayout:
         sheets = [CSS(string=text, base_url=url, url_fetcher=fetcher, font_config=_FONTS)
                   for url, text in job.stylesheets]
         _SHEETS[job.stylesheets] = sheets
-    document = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
+    html = zlib.decompress(job.html).decode("utf-8") if isinstance(job.html, bytes) else job.html
+    document = HTML(string=html, base_url=job.base_url, url_fetcher=fetcher).render(
         stylesheets=sheets, font_config=_FONTS)
     starts = [[s.element_id, s.offset] if s.element_id else None for s in page_starts(document, 0)]
     kinds, bookmarks, drawn = [], [], []
@@ -132,6 +134,11 @@ def lay_out(job: Job) -> ChunkLayout:
         data = pickle.dumps(fragment.make(data, _FACES, forms=job.output == "forms"), pickle.HIGHEST_PROTOCOL)
     return ChunkLayout(job.key, len(document.pages), [sorted(p.anchors) for p in document.pages], starts,
                        [list(r) for r in fetcher.refused], kinds, bookmarks, drawn, job.digest, data)
+
+
+def pack(html: str) -> bytes:
+    """A chunk's document, compressed: a long book's documents wait in memory for a worker."""
+    return zlib.compress(html.encode("utf-8"), 1)
 
 
 class Cache:
@@ -226,7 +233,7 @@ class Pool:
     so after `RENEW` layouts a process the pool is replaced by a new one, forked afresh, while
     the old one finishes what it was given: a long book takes no more memory than a short one."""
 
-    RENEW = 40  # layouts a worker process does before it is replaced
+    RENEW = 25  # layouts a worker process does before it is replaced
 
     def __init__(self, workers: int | None = None):
         self.workers = workers or default_workers()

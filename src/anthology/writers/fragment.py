@@ -109,13 +109,11 @@ def _digest(i: int, objects, digests: dict[int, bytes | None]) -> bytes | None:
         return digests[i]
     digests[i] = None  # until known: a cycle leaves it None
     text, data = objects[i]
-    parts = [text, data or b""]
-    for j in LOCAL.findall(text):
-        below = _digest(int(j), objects, digests)
-        if below is None:
-            return None
-        parts.append(below)
-    digests[i] = hashlib.sha256(b"\0".join(parts)).digest()
+    below = {j: _digest(int(j), objects, digests) for j in LOCAL.findall(text)}
+    if None in below.values():
+        return None
+    text = LOCAL.sub(lambda m: b"\0D" + below[m.group(1)] + b"\0", text)  # the same whatever the numbering
+    digests[i] = hashlib.sha256(text + b"\0" + (data or b"")).digest()
     return digests[i]
 
 

@@ -353,7 +353,7 @@ class PdfWriter(SinglePassPdf):
         key = chunks.digest(html, repr(sheets), fonts, *images)
         if inputs:
             self.cache.set_alias(inputs, key)
-        return chunks.Job(chunk.key, html, self.base_url, sheets, self.roots, key)
+        return chunks.Job(chunk.key, chunks.pack(html), self.base_url, sheets, self.roots, key)
 
     @property
     def base_url(self) -> str:
