@@ -98,7 +98,7 @@ def test_the_book_has_one_subset_per_face_and_all_the_text(two, tmp_path):
     assert all(line.split()[-5] == "yes" for line in fonts_out.splitlines()[2:])  # embedded
 
 
-def test_identical_streams_are_kept_once(two, tmp_path):
+def test_identical_objects_are_kept_once(two, tmp_path):
     a, _ = two
     joiner = Joiner(["a", "copy"])
     same = replace(a, key="copy")  # the same bytes, another chunk
@@ -107,3 +107,5 @@ def test_identical_streams_are_kept_once(two, tmp_path):
     assert first[0].contents == second[0].contents
     with pikepdf.open(tmp_path / "book.pdf") as pdf:
         assert pdf.pages[0].Contents.objgen == pdf.pages[a.pages].Contents.objgen
+        fonts = [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and o.get("/Subtype") == "/Type0"]
+        assert len(fonts) == len({str(font.BaseFont) for font in fonts}) == 2  # and fonts, with all they refer to

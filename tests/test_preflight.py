@@ -231,3 +231,35 @@ def test_summary_caps_repeated_problems(tmp_path):
     assert sum(line.startswith("error page") for line in lines) == 5
     assert any(line.lstrip().startswith("… and") for line in lines)
     assert all(isinstance(f, Finding) for f in report.findings)
+
+
+def nest(path: Path, size: int) -> None:
+    """Regroup a PDF's pages under intermediate page tree nodes of `size` pages each."""
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        root = pdf.Root.Pages
+        kids = list(root.Kids)
+        nodes = []
+        for i in range(0, len(kids), size):
+            node = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Pages, Parent=root,
+                                                        Kids=pikepdf.Array(kids[i:i + size]),
+                                                        Count=len(kids[i:i + size])))
+            for kid in kids[i:i + size]:
+                kid.Parent = node
+            nodes.append(node)
+        root.Kids = pikepdf.Array(nodes)
+        pdf.save(path)
+
+
+@pytest.mark.parametrize("tree", [None, 7])
+def test_every_page_of_a_long_book_is_checked(tmp_path, tree):
+    """Pages are read a window at a time (the file opened again for each): a fault on the last
+    page is still found, in a flat page tree and in a nested one."""
+    path = render(tmp_path, pages=250)
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        pdf.pages[-1].obj.TrimBox = pikepdf.Array([0, 0, 400, 600])
+        pdf.save(path)
+    if tree:
+        nest(path, tree)
+    report = preflight(path, SPEC)
+    assert ("error", "boxes", 250) in problems(report)
+    assert {f.page for f in report.findings if f.check == "boxes"} == {250}

@@ -19,7 +19,7 @@ import pikepdf
 from .bookfile import BookFile
 from .chunks import Cache, ChunkLayout
 from .fontmerge import Merged
-from .fragment import Fragment, PageText
+from .fragment import Fragment, PageText, shell_fragment
 
 PLACE = re.compile(rb"\0([LG])([^\0]*)\0")  # see fragment.py
 
@@ -180,8 +180,6 @@ class Joiner:
                                  zlib.compress(unicode))
         self.book.add(self.global_(b"pages"), b"<< /Type /Pages /Kids [ %s ] /Count %d >>"
                       % (b" ".join(b"%d 0 R" % k for k in self.kids), len(self.kids)))
-        from .fragment import shell_fragment
-
         fragment = shell_fragment(shell)
         numbers = self.write_objects(fragment.objects)
         catalog, info = self.resolve(fragment.catalog, numbers), self.resolve(fragment.info, numbers)
