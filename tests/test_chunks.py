@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -50,6 +51,20 @@ def test_parallel_and_single_process_match_the_single_pass(manuscript, single, t
     assert page_texts(one) == expected
     assert page_texts(two) == expected
     assert outline(one) == outline(two) == outline(single)
+
+
+def test_renewed_workers_match_and_leave_the_calling_script_alone(manuscript, single, tmp_path):
+    """Workers renewed after every layout (forked from a fork server, not from the build) lay
+    out the same book, and a script that builds without a `__main__` guard runs once."""
+    script = tmp_path / "build_it.py"
+    script.write_text("from anthology.writers import chunks\n"
+                      "from anthology.commands.build import build\n"
+                      "chunks.Pool.RENEW = 1\n"
+                      "print('script ran', flush=True)\n"
+                      f"build({str(manuscript)!r}, {str(tmp_path / 'out')!r}, ('pdf',), jobs=2)\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert done.stdout.count("script ran") == 1
+    assert page_texts(next((tmp_path / "out").glob("*.pdf"))) == page_texts(single)
 
 
 def test_incremental_rebuild_matches_a_full_build(manuscript, tmp_path):

@@ -231,6 +231,7 @@ def _check_page_count(pages: int, spec: PrintSpec) -> Iterator[Finding]:
 # draws the object: WeasyPrint lists every image and graphics state in one Resources dictionary
 # shared by all pages, and an unused entry is never printed.
 
+SCANNED = 512  # content streams whose names are remembered (shared ones come up again soon)
 NAME_TOKEN = re.compile(rb"/([^\s/\[\]<>(){}%]+)")
 HEX_ESCAPE = re.compile(r"#([0-9a-fA-F]{2})")
 
@@ -268,6 +269,8 @@ class _Scope:
                 if isinstance(stream, Stream):
                     key = stream.objgen  # streams are always indirect objects
                     if key not in self.scanned:
+                        if len(self.scanned) >= SCANNED:  # mostly one page's own content: not worth keeping
+                            self.scanned.clear()
                         self.scanned[key] = {"/" + HEX_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), n.decode("latin-1"))
                                              for n in NAME_TOKEN.findall(stream.read_bytes())}
                     self._names |= self.scanned[key]

@@ -40,7 +40,8 @@ def inputs_digest(manuscript: Path, formats: tuple[str, ...]) -> str:
 
 
 def _file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    with open(path, "rb") as f:  # read in blocks: a long book's PDF need not be in memory whole
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def is_fresh(out_dir: Path, digest: str) -> list[Path] | None:

@@ -17,6 +17,8 @@ import functools
 import hashlib
 import json
 import multiprocessing
+import multiprocessing.context
+from multiprocessing import forkserver, popen_forkserver, spawn
 import os
 import pickle
 import signal
@@ -72,13 +74,14 @@ _SHEETS: dict[tuple, list] = {}  # parsed stylesheets, by their (url, text) list
 _FACES = None  # the process's fontmerge.Faces
 
 
-def die_with_parent(parent: int) -> None:
-    """A worker ends when the build does, even a killed one (Linux's parent-death signal)."""
+def die_with_parent(parent: int | None) -> None:
+    """A worker ends when the build does, even a killed one (Linux's parent-death signal; a
+    renewed worker's parent is the fork server, which ends with the build)."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
-    if os.getppid() != parent:  # the build ended before that
+    if parent is not None and os.getppid() != parent:  # the build ended before that
         os._exit(1)
 
 
@@ -91,7 +94,7 @@ def warm() -> None:
         _FONTS = FontConfiguration()
 
 
-def start_worker(parent: int) -> None:
+def start_worker(parent: int | None) -> None:
     die_with_parent(parent)
     warm()
     os.nice(5)  # then the main process's own work (reading, writing the PDF) comes first; guesses after
@@ -224,14 +227,49 @@ def digest(*parts: str | bytes) -> str:
     return h.hexdigest()
 
 
+class _Launch(popen_forkserver.Popen):
+    def _launch(self, process_obj):
+        """Start a worker without the main module's preparation: it runs anthology's functions
+        only, and would otherwise import the main module again (running the body of a script
+        that calls `build()` without a `__main__` guard)."""
+        prepare = spawn.get_preparation_data
+        spawn.get_preparation_data = lambda name: {k: v for k, v in prepare(name).items()
+                                                   if not k.startswith("init_main_from")}
+        try:
+            super()._launch(process_obj)
+        finally:
+            spawn.get_preparation_data = prepare
+
+
+class _ZygoteProcess(multiprocessing.context.ForkServerProcess):
+    @staticmethod
+    def _Popen(process_obj):
+        return _Launch(process_obj)
+
+
+class Zygote(multiprocessing.context.ForkServerContext):
+    """Workers forked from a fork server: a fresh interpreter that has imported WeasyPrint and
+    nothing of the build."""
+
+    Process = _ZygoteProcess
+    PRELOAD = ["anthology.writers.chunks", "weasyprint", "weasyprint.text.fonts"]
+
+    @classmethod
+    def start(cls) -> None:
+        forkserver.set_forkserver_preload(cls.PRELOAD)
+        forkserver.ensure_running()
+
+
 class Pool:
     """The build's worker processes, started before the manuscript is read, so that they
     import WeasyPrint and load the fonts while the main process reads. Forked: they inherit
     what the main process has loaded. One worker: every layout runs in the main process.
 
     A worker's memory grows a little with each layout (in Pango and HarfBuzz, not in Python),
-    so after `RENEW` layouts a process the pool is replaced by a new one, forked afresh, while
-    the old one finishes what it was given: a long book takes no more memory than a short one."""
+    so after `RENEW` layouts a process the pool is replaced by a new one while the old one
+    finishes what it was given. The new workers are forked from a small fork server started
+    for them (`Zygote`), not from the main process, which by then holds the manuscript: so a
+    long book's workers take no more memory than a short one's."""
 
     RENEW = 25  # layouts a worker process does before it is replaced
 
@@ -245,7 +283,10 @@ class Pool:
             for _ in range(self.workers):
                 self.executor.submit(int)  # start them now
 
-    def _executor(self) -> ProcessPoolExecutor:
+    def _executor(self, renewed: bool = False) -> ProcessPoolExecutor:
+        if renewed:
+            Zygote.start()
+            return ProcessPoolExecutor(self.workers, Zygote(), initializer=start_worker, initargs=(None,))
         return ProcessPoolExecutor(self.workers, multiprocessing.get_context("fork"),
                                    initializer=start_worker, initargs=(os.getpid(),))
 
@@ -254,8 +295,10 @@ class Pool:
         return self.executor is not None
 
     def submit(self, job: Job) -> Future:
+        if self.submitted == self.workers * self.RENEW // 2:
+            Zygote.start()  # ready by the time it is wanted
         if self.submitted >= self.workers * self.RENEW:
-            old, self.executor, self.submitted = self.executor, self._executor(), 0
+            old, self.executor, self.submitted = self.executor, self._executor(renewed=True), 0
             old.shutdown(wait=False)  # its processes end once they have done what they were given
         self.submitted += 1
         return self.executor.submit(lay_out, job)
