@@ -11,6 +11,7 @@ import pytest
 
 from anthology.generator import generate
 from anthology.readers.manuscript import load
+from anthology.writers import chunks
 from anthology.writers.pdf import PdfWriter, SinglePassPdf
 
 from conftest import SAMPLE, outline
@@ -65,6 +66,19 @@ def test_renewed_workers_match_and_leave_the_calling_script_alone(manuscript, si
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True, cwd=tmp_path)
     assert done.stdout.count("script ran") == 1
     assert page_texts(next((tmp_path / "out").glob("*.pdf"))) == page_texts(single)
+
+
+def test_a_cache_of_another_format_is_not_read(manuscript, tmp_path, monkeypatch):
+    """A build directory made by a version that cached whole PDFs (format 1) is built again,
+    not failed on: every digest names the cache's format."""
+    monkeypatch.setattr(chunks, "CACHE_FORMAT", 1)
+    chunks.versions.cache_clear()
+    before = chunked(manuscript, tmp_path / "old", 2, tmp_path / "cache")
+    for data in (tmp_path / "cache").glob("*.data"):  # as format 1 kept them
+        data.rename(data.with_suffix(".pdf"))
+    monkeypatch.setattr(chunks, "CACHE_FORMAT", 2)
+    chunks.versions.cache_clear()
+    assert page_texts(chunked(manuscript, tmp_path / "new", 2, tmp_path / "cache")) == page_texts(before)
 
 
 def test_incremental_rebuild_matches_a_full_build(manuscript, tmp_path):

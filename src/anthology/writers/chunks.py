@@ -211,12 +211,15 @@ class Cache:
             tmp.write_text(json.dumps(data))
 
 
+CACHE_FORMAT = 2  # what a cached layout holds (2: a fragment, fragment.py): a build made before misses
+
+
 @functools.cache
 def versions() -> str:
     """What every digest starts from (read when first needed: the pool starts before)."""
     from importlib.metadata import version
 
-    return f"anthology {__version__} weasyprint {version('weasyprint')}"
+    return f"anthology {__version__} cache {CACHE_FORMAT} weasyprint {version('weasyprint')}"
 
 
 def digest(*parts: str | bytes) -> str:
