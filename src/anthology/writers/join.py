@@ -127,10 +127,11 @@ class Joiner:
         return self.named[name]
 
     # --- the pages, once placed ---------------------------------------------------------------
-    def form(self, digest: str, page: int, atlas: bytes) -> int:
-        """The form XObject of a folio: a page of an atlas document (folios.py)."""
+    def form(self, digest: str, page: int, atlas) -> int:
+        """The form XObject of a folio: a page of an atlas document (folios.py), whose fragment
+        `atlas(digest)` reads when the book first wants one of its pages."""
         if digest not in self.atlases:
-            fragment: Fragment = pickle.loads(atlas)
+            fragment: Fragment = pickle.loads(atlas(digest))
             numbers = self.write_objects(fragment.objects)
             self.fonts.add(fragment.fonts)
             self.atlases[digest] = [(self.resolve(d, numbers), data) for d, data in fragment.forms]

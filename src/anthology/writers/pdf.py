@@ -569,7 +569,7 @@ class PdfWriter(SinglePassPdf):
                     joiner.page(page)
                 else:
                     digest, number = where
-                    joiner.page(page, joiner.form(digest, number, self.atlas.fragment(digest)))
+                    joiner.page(page, joiner.form(digest, number, self.atlas.fragment))
         while index < self.spec.padded(self.total):
             joiner.blank()
             index += 1
