@@ -136,14 +136,12 @@ def make(pdf_bytes: bytes, faces: Faces, forms: bool = False) -> Fragment:
                               b" /Resources " + walk.text(resources) + b" /Filter /FlateDecode >>")
                 out.forms.append((dictionary, zlib.compress(content(page))))
                 continue
-            contents = page.get("/Contents")
-            contents = list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
             out.pages.append(PageText(
                 b" ".join(key_text(k) + b" " + walk.text(page[k]) for k in BOXES if k in page),
                 walk.entries(page, LEFT_OUT),
                 walk.entries(resources, ("/XObject",)),
                 walk.entries(xobjects),
-                b" ".join(walk.text(stream) for stream in contents)))
+                b" ".join(walk.text(stream) for stream in content_streams(page))))
         out.objects = walk.objects()
     return out
 
@@ -159,8 +157,11 @@ def shell_fragment(shell: pikepdf.Pdf) -> Fragment:
     return out
 
 
+def content_streams(page: pikepdf.Object) -> list:
+    contents = page.get("/Contents")
+    return list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
+
+
 def content(page: pikepdf.Object) -> bytes:
     """A page's content, its streams joined."""
-    contents = page.get("/Contents")
-    streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
-    return b"\n".join(stream.read_bytes() for stream in streams)
+    return b"\n".join(stream.read_bytes() for stream in content_streams(page))

@@ -25,6 +25,7 @@ from ..fetcher import Sandbox
 from ..model import Part
 from ..pagemap import PageStart, label, page_starts
 from . import chunks, folios
+from .fragment import BOXES
 from .join import Joiner
 from .base import Writer, build_time
 
@@ -220,7 +221,7 @@ def add_blank(pdf: pikepdf.Pdf) -> None:
     model = pdf.pages[-2] if len(pdf.pages) > 1 else pdf.pages[-1]
     page = pdf.add_blank_page(page_size=(float(model.mediabox[2] - model.mediabox[0]),
                                          float(model.mediabox[3] - model.mediabox[1])))
-    for box in ("/MediaBox", "/CropBox", "/BleedBox", "/TrimBox", "/ArtBox"):
+    for box in BOXES:
         if box in model.obj:
             page.obj[box] = pikepdf.Array(list(model.obj[box]))
 
