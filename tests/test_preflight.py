@@ -10,10 +10,11 @@ import pytest
 from PIL import Image
 from weasyprint import HTML
 
+from anthology.colour import CMYK_PROFILE
 from anthology.preflight import Finding, preflight
 from anthology.printspec import PROFILES, PrintSpec
 
-CMYK_ICC = "/usr/share/color/icc/ghostscript/default_cmyk.icc"
+CMYK_ICC = str(CMYK_PROFILE)
 COLOR_PROFILE = (f"@color-profile device-cmyk {{ src: url(file://{CMYK_ICC}); "
                  "components: cyan, magenta, yellow, black }")
 # KDP / IngramSpark bleed: top, bottom and the outside edge; page 1 is a recto (outside = right).
@@ -23,8 +24,6 @@ BLEED_3_SIDES = """
 @page :left { bleed: .125in 0 .125in .125in }
 """
 SPEC = PrintSpec("print", (6 * 72, 9 * 72), 9.0, False, False, 2, "pdf/x-4", "white", PROFILES["kdp"])
-
-pytestmark = pytest.mark.skipif(not Path(CMYK_ICC).exists(), reason="Ghostscript's CMYK profile is needed")
 
 
 def render(tmp_path: Path, pages: int = 4, css: str = BLEED_3_SIDES, variant: str | None = "pdf/x-4",

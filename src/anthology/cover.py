@@ -20,14 +20,13 @@ from PIL import Image, ImageDraw, ImageFont
 
 from . import theme
 from .atomic import atomic_path
+from .colour import CMYK_PROFILE
 from .errors import OutputError
 from .fetcher import Sandbox
 from .model import Anthology, BookMeta
 from .printspec import PrintSpec
 from .writers.base import build_time
 
-ICC_DIR = Path("/usr/share/color/icc")
-CMYK_PROFILE = ICC_DIR / "ghostscript" / "default_cmyk.icc"
 MIN_SPINE_TEXT = 0.25 * 72  # points: narrower spines carry no text (printers' tolerance is ±1/16 in)
 SPINE_SAFE = 0.0625 * 72  # points kept clear on each side of spine text (KDP)
 
@@ -261,7 +260,7 @@ def cover_html(book: Anthology, g: CoverGeometry, variant: str | None) -> str:
     meta = book.meta
     if variant and not CMYK_PROFILE.is_file():
         raise OutputError(f"a {variant.upper()} cover needs the CMYK profile {CMYK_PROFILE} "
-                          "(install it with: apt-get install libgs-common)")
+                          "(reinstall Anthology)")
     front = front_layout(meta, g.panel, g.height_trim)
     return theme.render(
         theme.environment(book.root), "cover.html.j2",
@@ -302,7 +301,7 @@ def cover_pdf(book: Anthology, spec: PrintSpec, pages: int, target: Path) -> Cov
 
     g = cover_geometry(spec, pages)
     variant = None if spec.pdf_standard in ("", "none", None) else spec.pdf_standard
-    fetcher = SandboxFetcher(Sandbox([book.root, ICC_DIR]))
+    fetcher = SandboxFetcher(Sandbox([book.root, CMYK_PROFILE.parent]))
     html = HTML(string=cover_html(book, g, variant), base_url=book.root.resolve().as_uri() + "/",
                 url_fetcher=fetcher)
     document = html.render(font_config=FontConfiguration())

@@ -19,6 +19,7 @@ import pikepdf
 from lxml import etree, html as lhtml
 
 from .. import printspec, theme
+from ..colour import CMYK_PROFILE
 from ..atomic import atomic_path
 from ..errors import Diagnostics, OutputError
 from ..fetcher import Sandbox
@@ -30,7 +31,6 @@ from .join import Joiner
 from .base import Writer, build_time
 
 BOOK_FONT = "EB Garamond"
-CMYK_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")  # Debian's libgs-common
 ATLAS_BLOCK = 160  # folio numbers an atlas document holds at most
 PDF_VARIANTS = {"pdf/x-4": "pdf/x-4", "pdf/x-1a": "pdf/x-1a", "none": None}
 
@@ -126,13 +126,13 @@ class SinglePassPdf(Writer):
         return lhtml.tostring(doc, encoding="unicode", doctype="<!DOCTYPE html>")
 
     def check_system(self) -> None:
-        """Warn when the book face is missing; stop when the colour profile PDF/X needs is."""
+        """Warn when the book face is missing; stop when the package's colour profile is."""
         if not font_available(BOOK_FONT):
             self.diags.warning(self.book.config_path, 0,
                                f"the book typeface '{BOOK_FONT}' is not installed; the PDF falls back to DejaVu Serif "
                                "(install it with: apt-get install fonts-ebgaramond)")
         if self.variant and not CMYK_PROFILE.is_file():
-            raise OutputError(f"the CMYK profile {CMYK_PROFILE} is missing: apt-get install libgs-common")
+            raise OutputError(f"the CMYK profile {CMYK_PROFILE} is missing: reinstall Anthology")
 
     def fetcher(self):
         from ..layoutfetcher import SandboxFetcher
