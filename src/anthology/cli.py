@@ -12,6 +12,7 @@ from rich.table import Table
 
 from . import __version__
 from .errors import AnthologyError, Diagnostics, ExitCode
+from .locate import manuscript_root
 from .progress import Bar, Log, Silent
 from .uptodate import FORMATS, inputs_digest, is_fresh, record
 
@@ -21,7 +22,13 @@ from .uptodate import FORMATS, inputs_digest, is_fresh, record
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
 
-MANUSCRIPT = click.argument("manuscript", type=click.Path(path_type=Path), default=Path("manuscript"), required=False)
+
+def _locate(ctx, param, value: Path | None) -> Path:
+    return manuscript_root(value)
+
+
+MANUSCRIPT = click.argument("manuscript", type=click.Path(path_type=Path), default=None, required=False,
+                            callback=_locate)
 
 
 def report(diags: Diagnostics) -> None:
@@ -51,14 +58,15 @@ def main() -> None:
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
               help="Processes laying out the print edition (default: one per core).")
 def build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool, verbose: bool, jobs: int | None) -> None:
-    """Build MANUSCRIPT (default: ./manuscript) into OUT: <slug>.pdf (print), <slug>-screen.pdf
+    """Build MANUSCRIPT (default: the folder holding anthology.yml here or above, else
+    ./manuscript) into OUT: <slug>.pdf (print), <slug>-screen.pdf
     and <slug>.epub. The EPUB's print page numbers come from the print layout, so building the
     EPUB alone lays the print edition out without writing it.
 
     Layouts are cached under OUT/.cache: a rebuild lays out again only the pieces that changed,
     and a rebuild of an unchanged manuscript does nothing."""
     formats = FORMATS if fmt == "all" else (fmt,)
-    digest = inputs_digest(manuscript, formats) if manuscript.is_dir() else None
+    digest = inputs_digest(manuscript, formats, out_dir) if manuscript.is_dir() else None
     fresh = is_fresh(out_dir, digest) if digest else None
     if fresh is not None:
         from .atomic import remove_stale_temps
@@ -175,8 +183,8 @@ def new(folder: Path) -> None:
 @click.argument("title")
 @click.option("--part", default=None, help="List the piece in this part (created after the last part if missing); "
               "default: the last part, or the end of contents.")
-@click.option("--manuscript", type=click.Path(path_type=Path, file_okay=False), default=Path("manuscript"),
-              show_default=True)
+@click.option("--manuscript", type=click.Path(path_type=Path, file_okay=False), default=None, callback=_locate,
+              help="The manuscript folder (default: the one holding anthology.yml here or above, else ./manuscript).")
 def add(title: str, part: str | None, manuscript: Path) -> None:
     """Add a piece called TITLE: essays/<slug>.md (never over an existing file), listed in the
     contents of anthology.yml, whose comments and layout are kept."""

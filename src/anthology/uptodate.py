@@ -16,19 +16,23 @@ PACKAGE = Path(__file__).resolve().parent
 STAMP = ".cache/build.json"
 
 
-def _files(folder: Path):
+def _files(folder: Path, skip: Path | None = None):
     for path in sorted(folder.rglob("*")):
+        if skip is not None and path.is_relative_to(skip):
+            continue
         if path.is_file() and not any(part.startswith(".") or part == "__pycache__"
                                       for part in path.relative_to(folder).parts):
             yield path
 
 
-def inputs_digest(manuscript: Path, formats: tuple[str, ...]) -> str:
+def inputs_digest(manuscript: Path, formats: tuple[str, ...], out_dir: Path | None = None) -> str:
     """Everything a build reads: the manuscript, the package's code, templates and styles, the
-    installed fonts, the requested formats and SOURCE_DATE_EPOCH."""
+    installed fonts, the requested formats and SOURCE_DATE_EPOCH. The output folder is left out
+    when it lies inside the manuscript (`cd manuscript && anthology build` writes ./build)."""
     h = hashlib.sha256(f"{__version__} {formats} {os.environ.get('SOURCE_DATE_EPOCH', '')}".encode())
+    skip = Path(os.path.abspath(out_dir)) if out_dir is not None else None
     for root in (Path(manuscript), PACKAGE, PACKAGE / "styles"):
-        for path in _files(root):
+        for path in _files(root, skip):
             if path.suffix == ".pyc":
                 continue
             h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())

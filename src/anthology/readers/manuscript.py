@@ -13,6 +13,7 @@ from lxml import html as lhtml
 from ..config import BCP47, Config, FrontMatter, validate
 from ..errors import Diagnostics, ManuscriptError
 from ..fetcher import RefusedResource, Sandbox
+from ..locate import CONFIG_NAME, manuscript_root
 from ..model import Anthology, BookMeta, Contributor, Part, Piece
 from ..quotations import check_quotations
 from .body import BodyBuilder, SourceLines, slugify
@@ -21,7 +22,6 @@ from .markdown import MarkupTooDeep, inline_html, normalise, to_html
 from .piececache import PieceCache
 from .yamlsource import load_yaml
 
-CONFIG_NAME = "anthology.yml"
 FRONT_MATTER_FENCE = re.compile(r"^---\s*$")
 FRONT_MATTER_END = re.compile(r"^(---|\.\.\.)\s*$")
 
@@ -228,7 +228,7 @@ def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None,
     `pool` of worker processes (a concurrent.futures executor), the others are converted in
     parallel first."""
     diags = Diagnostics()
-    root = Path(root)
+    root = manuscript_root(Path(root))
     config_path = root / CONFIG_NAME
     if not root.is_dir():
         diags.error(root, 0, "manuscript folder not found")
