@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 from anthology import __version__
@@ -89,3 +90,62 @@ def test_stats_with_a_relative_manuscript_path(minimal, monkeypatch, tmp_path):
     result = run("stats", minimal.name, "--format", "json")
     assert result.exit_code == 0, result.output
     assert '"path": "one.md"' in result.output
+
+
+def test_a_relative_manuscript_with_styles_builds_stats_and_covers(minimal, monkeypatch, tmp_path):
+    """`anthology build manuscript` with a styles/ folder: WeasyPrint needs file URIs, which a
+    relative path cannot give (a ValueError traceback before the root was resolved at load)."""
+    (minimal / "styles").mkdir()
+    (minimal / "styles" / "base.css").write_text("p { letter-spacing: 0 }\n")
+    monkeypatch.chdir(minimal.parent)
+    for args in (("build", minimal.name, "--out", "out", "--format", "epub"),
+                 ("stats", minimal.name, "--format", "json"),
+                 ("cover", minimal.name, "--out", "out")):
+        result = run(*args)
+        assert result.exit_code == 0, (args, result.output)
+        assert "Traceback" not in result.output
+
+
+def test_commands_find_the_manuscript_from_inside_it(minimal, tmp_path):
+    """Like git and mkdocs: anthology.yml in the working folder or the nearest parent."""
+    inner = minimal / "essays"
+    inner.mkdir()
+    env_cwd = {"cwd": inner, "capture_output": True, "text": True}
+    proc = subprocess.run([sys.executable, "-m", "anthology", "check"], **env_cwd)
+    assert proc.returncode == 0, proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "anthology", "build", "--format", "epub", "--out",
+                           str(tmp_path / "out")], **env_cwd)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "out" / "a-small-book.epub").is_file()
+
+
+def test_an_output_inside_the_manuscript_is_not_an_input(minimal):
+    """`cd manuscript && anthology build` writes ./build: a second build is up to date."""
+    proc = [subprocess.run([sys.executable, "-m", "anthology", "build", "--format", "epub"], cwd=minimal,
+                           capture_output=True, text=True) for _ in range(2)]
+    assert [p.returncode for p in proc] == [0, 0], proc[0].stderr
+    assert "up to date" in proc[1].stdout
+
+
+def test_a_pdf_that_fails_preflight_does_not_replace_the_previous_one(minimal, tmp_path, monkeypatch):
+    from anthology.commands import build as command
+    from anthology.errors import OutputError
+    from anthology.preflight import Finding, PreflightReport
+
+    out = tmp_path / "out"
+    command.build(minimal, out, ("pdf",), jobs=1)
+    good = (out / "a-small-book.pdf").read_bytes()
+    (minimal / "one.md").write_text(MINIMAL_PIECE_EDITED)
+
+    def failing(path, spec):
+        assert path.name.endswith(".tmp")  # the temporary file is checked, not the output
+        return PreflightReport(path, [Finding("error", "boxes", "planted failure")])
+
+    monkeypatch.setattr(command, "preflight", failing)
+    with pytest.raises(OutputError, match="failed preflight"):
+        command.build(minimal, out, ("pdf",), jobs=1)
+    assert (out / "a-small-book.pdf").read_bytes() == good
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+MINIMAL_PIECE_EDITED = "---\ntitle: One\nauthor: Bea Author\n---\n\nAn edited first paragraph.\n"

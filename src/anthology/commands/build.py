@@ -83,13 +83,24 @@ def _build(manuscript: Path, out_dir: Path, formats: tuple[str, ...], progress: 
             writer.layout()
         key = "pdf" if writer.edition == "print" else f"pdf:{writer.edition}"
         say(f"writing {writer.output_path(out_dir).name}")
-        result.outputs[key] = writer.write(out_dir)
-        if not isinstance(writer, ScreenPdfWriter):
-            say(f"preflight of the {writer.edition} edition")
-            report = result.preflight[writer.edition] = preflight(result.outputs[key], writer.spec)
-            if not report.ok:
-                raise OutputError(f"{result.outputs[key].name} failed preflight:\n  " + "\n  ".join(report.summary()))
+        check = None if isinstance(writer, ScreenPdfWriter) else _preflight(writer, out_dir, result, say)
+        result.outputs[key] = writer.write(out_dir, check)
     if "epub" in formats:
         say("writing the EPUB")
         result.outputs["epub"] = EpubWriter(book, diags, printed).write(out_dir)
     return result
+
+
+def _preflight(writer: PdfWriter, out_dir: Path, result: BuildResult, say):
+    """Preflight of a print edition's temporary file: a PDF that fails it is not renamed into
+    place, so the previous good one stays."""
+    target = writer.output_path(out_dir)
+
+    def check(tmp: Path) -> None:
+        say(f"preflight of the {writer.edition} edition")
+        report = result.preflight[writer.edition] = preflight(tmp, writer.spec)
+        report.path = target
+        if not report.ok:
+            raise OutputError(f"{target.name} failed preflight (the previous file, if any, is kept):\n  "
+                              + "\n  ".join(report.summary()))
+    return check

@@ -14,6 +14,7 @@ import subprocess
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 import pikepdf
 from lxml import etree, html as lhtml
@@ -182,13 +183,17 @@ class SinglePassPdf(Writer):
     def write_options(self) -> dict:
         return {"pdf_variant": self.variant} if self.variant else {}
 
-    def write(self, out_dir: Path) -> Path:
+    def write(self, out_dir: Path, check: Callable[[Path], None] | None = None) -> Path:
+        """Write the PDF; `check(tmp)` runs on the finished temporary file before it replaces the
+        previous output, so a file that fails its check never takes a good one's place."""
         document = self.document or self.layout()
         target = self.output_path(out_dir)
         with atomic_path(target) as tmp:
             document.write_pdf(tmp, pdf_identifier=self.book.meta.identifier.encode("utf-8"),
                                custom_metadata=True, **self.write_options())
             self.finish(tmp)
+            if check is not None:
+                check(tmp)
         return target
 
     def finish(self, path: Path) -> None:
@@ -549,9 +554,10 @@ class PdfWriter(SinglePassPdf):
                     starts[i] = PageStart(i, starts[i].label, first[0], first[1])
         return starts
 
-    def write(self, out_dir: Path) -> Path:
+    def write(self, out_dir: Path, check: Callable[[Path], None] | None = None) -> Path:
         """Write the pages (their chunks' objects mostly written while the pool worked: see
-        join.py) in order, each with its folio, and give the book its outline and identity."""
+        join.py) in order, each with its folio, and give the book its outline and identity;
+        `check(tmp)` runs before the file replaces the previous output."""
         if self.atlas is None:
             self.layout()
         target = self.output_path(out_dir)
@@ -581,6 +587,8 @@ class PdfWriter(SinglePassPdf):
             joiner.finish(shell, bookmarks, self.cache)
         with atomic_path(target) as tmp:
             joiner.book.save(tmp)
+            if check is not None:
+                check(tmp)
         return target
 
 
