@@ -149,3 +149,28 @@ def test_a_pdf_that_fails_preflight_does_not_replace_the_previous_one(minimal, t
 
 
 MINIMAL_PIECE_EDITED = "---\ntitle: One\nauthor: Bea Author\n---\n\nAn edited first paragraph.\n"
+
+
+def test_build_counts_the_warnings_check_finds_and_strict_fails_on_them(make_manuscript, tmp_path):
+    root = make_manuscript({"anthology.yml": MINIMAL_CONFIG_ONE,
+                            "one.md": "---\ntitle: One\nauthor: Bea Author\n---\n\nA \"straight\" quote -- and  two spaces.\n"})
+    checked = subprocess.run([sys.executable, "-m", "anthology", "check", str(root)], capture_output=True, text=True)
+    warnings = [line for line in checked.stderr.splitlines() if ": warning: " in line]
+    assert warnings and checked.returncode == 0
+    out = tmp_path / "out"
+    strict = subprocess.run([sys.executable, "-m", "anthology", "build", str(root), "--out", str(out), "--strict",
+                             "--format", "epub"], capture_output=True, text=True)
+    assert strict.returncode == 2 and "Traceback" not in strict.stderr
+    assert [line for line in strict.stderr.splitlines() if ": warning: " in line] == warnings
+    assert "fail a --strict build" in strict.stderr
+    assert not (out / "a-small-book.epub").exists()
+    lenient = subprocess.run([sys.executable, "-m", "anthology", "build", str(root), "--out", str(out),
+                              "--format", "epub"], capture_output=True, text=True)
+    assert lenient.returncode == 0, lenient.stderr
+    assert f"{len(warnings)} warnings" in lenient.stdout
+    again = subprocess.run([sys.executable, "-m", "anthology", "build", str(root), "--out", str(out), "--strict",
+                            "--format", "epub"], capture_output=True, text=True)
+    assert again.returncode == 2, "a lenient build's stamp must not make a strict build 'up to date'"
+
+
+MINIMAL_CONFIG_ONE = "title: A Small Book\nlanguage: en\neditors: [Ada Editor]\ncontents:\n  - part: Essays\n    pieces:\n      - one.md\n"

@@ -57,7 +57,9 @@ def main() -> None:
 @click.option("--verbose", "-v", is_flag=True, help="Print every stage, with WeasyPrint's steps and warnings.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
               help="Processes laying out the print edition (default: one per core).")
-def build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool, verbose: bool, jobs: int | None) -> None:
+@click.option("--strict", is_flag=True, help="Fail on warnings too (exit 2), as for a release.")
+def build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool, verbose: bool, jobs: int | None,
+          strict: bool) -> None:
     """Build MANUSCRIPT (default: the folder holding anthology.yml here or above, else
     ./manuscript) into OUT: <slug>.pdf (print), <slug>-screen.pdf
     and <slug>.epub. The EPUB's print page numbers come from the print layout, so building the
@@ -66,7 +68,8 @@ def build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool, verbose: bool,
     Layouts are cached under OUT/.cache: a rebuild lays out again only the pieces that changed,
     and a rebuild of an unchanged manuscript does nothing."""
     formats = FORMATS if fmt == "all" else (fmt,)
-    digest = inputs_digest(manuscript, formats, out_dir) if manuscript.is_dir() else None
+    key = formats + (("strict",) if strict else ())  # a strict build is not up to date with a lenient one
+    digest = inputs_digest(manuscript, key, out_dir) if manuscript.is_dir() else None
     fresh = is_fresh(out_dir, digest) if digest else None
     if fresh is not None:
         from .atomic import remove_stale_temps
@@ -84,7 +87,7 @@ def build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool, verbose: bool,
     progress = Silent() if quiet else Log(err) if verbose else Bar(err)
     try:
         with progress:
-            result = run_build(manuscript, out_dir, formats, progress, jobs, pool)
+            result = run_build(manuscript, out_dir, formats, progress, jobs, pool, strict)
     except AnthologyError as exc:
         report(exc.diagnostics)
         err.print(f"[red]error:[/red] {exc}" + (" — nothing was written" if exc.diagnostics.errors else ""))

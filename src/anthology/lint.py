@@ -184,19 +184,6 @@ def lint_links(source: Source, book: Anthology, ids: dict[Path, set[str]],
                 diags.error(source.path, number, f"link to '#{fragment}': no such id {where}{maybe}", col, "link")
 
 
-def missing_alt_text(book: Anthology) -> Diagnostics:
-    """The image-alt check alone, which stops a build (the EPUB must be accessible); only the
-    sources with an image are read again."""
-    diags = Diagnostics()
-    for piece in book.pieces:
-        if piece.generated or "![" not in piece.source_path.read_text(encoding="utf-8"):
-            continue
-        source = Source.read(piece.source_path)
-        if source is not None:
-            lint_images(source, diags)
-    return diags
-
-
 def lint(book: Anthology) -> Diagnostics:
     """Every lint finding in the book's pieces, file by file in reading order."""
     diags = Diagnostics()

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..lint import missing_alt_text
+from ..lint import lint
 from ..errors import Diagnostics, ManuscriptError, OutputError
 from ..preflight import PreflightReport, preflight
 from ..progress import Silent
@@ -42,30 +42,35 @@ class BuildResult:
 
 
 def build(manuscript: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS, progress: Silent | None = None,
-          jobs: int | None = None, pool: Pool | None = None) -> BuildResult:
+          jobs: int | None = None, pool: Pool | None = None, strict: bool = False) -> BuildResult:
     """Build the requested editions; raise ManuscriptError (with every diagnostic) on bad input.
 
-    All reading happens before any writing. The (first) print edition is always laid out
-    first: the EPUB takes its print page numbers from that layout.
+    All reading happens before any writing; with `strict`, warnings are errors. The (first)
+    print edition is always laid out first: the EPUB takes its print page numbers from that
+    layout.
     """
     started = time.perf_counter()
     with pool or Pool(jobs) as pool:  # the workers start up while the manuscript is read; closed here
-        result = _build(Path(manuscript), Path(out_dir), formats, progress or Silent(), pool)
+        result = _build(Path(manuscript), Path(out_dir), formats, progress or Silent(), pool, strict)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _build(manuscript: Path, out_dir: Path, formats: tuple[str, ...], progress: Silent, pool: Pool) -> BuildResult:
+def _build(manuscript: Path, out_dir: Path, formats: tuple[str, ...], progress: Silent, pool: Pool,
+           strict: bool = False) -> BuildResult:
     say = progress.stage
     say(f"reading {manuscript}")
     book, diags = load(Path(manuscript), progress.piece, Path(out_dir) / ".cache" / "pieces", pool.executor)
     result = BuildResult(book, diagnostics=diags)
     out_dir = Path(out_dir)
-    # An image without alternative text stops a build too (the EPUB must be accessible);
-    # the rest of the lint is for `anthology check`.
-    diags.items.extend(missing_alt_text(book).items)
+    # A build finds what `anthology check` finds: the lint's warnings are counted in its summary
+    # (or, with --strict, stop it), and an image without alternative text stops it (the EPUB
+    # must be accessible).
+    diags.extend(lint(book))
     if diags.errors:
         raise ManuscriptError("the manuscript has errors", diags)
+    if strict and diags.warnings:
+        raise ManuscriptError(f"{len(diags.warnings)} warnings fail a --strict build", diags)
     names = list(book.settings.editions) if book.settings is not None else ["print"]
     cache = out_dir / ".cache" / "chunks"
     printed = PdfWriter(book, diags, names[0], cache=cache, pool=pool)
