@@ -23,7 +23,7 @@ def test_new_builds_at_once_and_checks_clean(tmp_path):
     result = run("new", book)
     assert result.exit_code == 0, result.output
     assert sorted(p.relative_to(book).as_posix() for p in book.rglob("*.*")) == [
-        "anthology.yml", "essays/first-essay.md", "introduction.md"]
+        "anthology.schema.json", "anthology.yml", "essays/first-essay.md", "introduction.md"]
     config = (book / "anthology.yml").read_text()
     for key in ("title", "subtitle", "language", "editors", "publisher", "series", "date", "rights", "description",
                 "identifier", "edition", "isbn", "subjects", "contents", "editions", "epub"):

@@ -201,6 +201,15 @@ def add(title: str, part: str | None, manuscript: Path) -> None:
     out.print(f"anthology.yml: listed at {where}", soft_wrap=True, markup=False)
 
 
+@main.command("schema")
+def schema_() -> None:
+    """Print the JSON Schema of anthology.yml. `anthology new` saves it beside anthology.yml, whose
+    first line points editors' YAML support at it (completion and validation as you type)."""
+    from .commands.schema import schema
+
+    click.echo(json.dumps(schema(), ensure_ascii=False, indent=2))
+
+
 @main.command()
 @MANUSCRIPT
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port.")

@@ -6,6 +6,7 @@ something that works and changes it a line at a time; its anthology.yml explains
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from ..errors import AnthologyError
@@ -13,8 +14,9 @@ from ..importers import create_piece, listed_pieces, piece_slug
 from ..importers.contents import ContentsError, add_to_contents
 from ..importers.markdown import yaml_scalar
 from ..readers.manuscript import CONFIG_NAME
+from .schema import MODELINE, SCHEMA_NAME, schema
 
-CONFIG = """\
+CONFIG = MODELINE + """\
 # anthology.yml: the book's metadata and the order of its contents.
 # A line starting with # is a comment. Unknown keys are errors, reported with their line,
 # so a misspelt key cannot go unnoticed. Uncomment a key to use it.
@@ -85,7 +87,8 @@ Markdown; `anthology check` points at straight quotes, double spaces and dashes 
 [^1]: Notes are set at the foot of the page in print and as pop-up notes in the EPUB.
 """
 
-SKELETON = {CONFIG_NAME: CONFIG, "introduction.md": INTRODUCTION, "essays/first-essay.md": FIRST_ESSAY}
+SKELETON = {CONFIG_NAME: CONFIG, "introduction.md": INTRODUCTION, "essays/first-essay.md": FIRST_ESSAY,
+            SCHEMA_NAME: None}  # the schema anthology.yml's first line points editors' YAML support at
 
 
 def new(folder: Path) -> list[Path]:
@@ -95,6 +98,7 @@ def new(folder: Path) -> list[Path]:
         raise AnthologyError(f"{folder}: not an empty folder; nothing was written (give a new or empty folder)")
     written = []
     for name, text in SKELETON.items():
+        text = text if text is not None else json.dumps(schema(), ensure_ascii=False, indent=2) + "\n"
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
