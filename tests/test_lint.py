@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -149,3 +150,13 @@ def test_strict_fails_on_warnings_alone(make_manuscript):
 def test_the_sample_manuscript_is_clean():
     from conftest import SAMPLE
     assert list(check(SAMPLE)) == []
+
+
+def test_a_markdown_file_contents_does_not_list_is_a_warning(make_manuscript):
+    root = make_manuscript({"anthology.yml": "title: T\nlanguage: en\ncontents: [a.md]\n",
+                            "a.md": "---\ntitle: A\n---\nText.\n",
+                            "essays/forgotten.md": "---\ntitle: F\n---\nText.\n",
+                            ".cache/old.md": "hidden folders are not the editor's"})
+    found = [(Path(d.path).name, d.message) for d in check(root) if d.code == "unlisted"]
+    assert found == [("forgotten.md", "essays/forgotten.md is not listed in the contents of anthology.yml, "
+                                      "so it is not in the book")]

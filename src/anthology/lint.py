@@ -184,8 +184,22 @@ def lint_links(source: Source, book: Anthology, ids: dict[Path, set[str]],
                 diags.error(source.path, number, f"link to '#{fragment}': no such id {where}{maybe}", col, "link")
 
 
+def unlisted(book: Anthology, diags: Diagnostics) -> None:
+    """Markdown files in the manuscript that `contents` does not list: usually a piece the
+    editor meant to include (hidden folders, such as a build's cache, are not looked in)."""
+    root = Path(book.root)
+    listed = {Path(p.source_path).resolve() for p in book.pieces if not p.generated}
+    for path in sorted(root.rglob("*.md")):
+        if any(part.startswith(".") for part in path.relative_to(root).parts) or not path.is_file():
+            continue
+        if path.resolve() not in listed:
+            diags.warning(path, 0, f"{path.relative_to(root).as_posix()} is not listed in the contents of "
+                          "anthology.yml, so it is not in the book", code="unlisted")
+
+
 def lint(book: Anthology) -> Diagnostics:
-    """Every lint finding in the book's pieces, file by file in reading order."""
+    """Every lint finding in the book's pieces, file by file in reading order, then the
+    manuscript's Markdown files that no piece comes from."""
     diags = Diagnostics()
     sources = {p.id: Source.read(p.source_path) for p in book.pieces}
     ids = {p.source_path.resolve(): piece_ids(p) for p in book.pieces}
@@ -203,4 +217,5 @@ def lint(book: Anthology) -> Diagnostics:
                           f"{first.path.name}:{first.title_line}", source.title_col, "duplicate-title")
         if not piece.words and not any(b.kind == "figure" for b in piece.blocks):
             diags.warning(source.path, source.title_line, f"'{piece.title}' has no text yet", source.title_col, "empty")
+    unlisted(book, diags)
     return diags
