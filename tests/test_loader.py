@@ -159,3 +159,15 @@ def test_pieces_converted_in_parallel_give_the_same_book(make_manuscript):
         parallel, _ = load(root, pool=pool.executor)
     assert [p.id for p in parallel.pieces] == ["essay", "essay-2", "other"]
     assert parallel.entries == serial.entries
+
+
+@pytest.mark.parametrize("line, hint", [
+    ("title: Marx: A Life", 'must be quoted: title: "Marx: A Life"'),
+    ("title: @me", "a value starting with @ must be quoted"),
+])
+def test_yaml_errors_say_what_to_do(make_manuscript, line, hint):
+    root = make_manuscript({"anthology.yml": f"{line}\nlanguage: en\ncontents: [a.md]\n"})
+    with pytest.raises(ManuscriptError) as caught:
+        load(root)
+    [error] = caught.value.diagnostics.errors
+    assert error.line == 1 and hint in error.message

@@ -37,6 +37,18 @@ class YamlDocument:
         return self.lines.get((), 1)
 
 
+# PyYAML's wording of the usual mistakes, with what to do in plain words.
+HINTS = {
+    "mapping values are not allowed here": " — a value that holds a colon followed by a space must be quoted: "
+                                           "title: \"Marx: A Life\"",
+    "found character '\\t' that cannot start any token": " — indent with spaces, not tabs",
+    "found undefined alias": " — a value starting with * must be quoted",
+    "expected alphabetic or numeric character, but found ' '": " — a value starting with * or & must be quoted",
+    "found character '`' that cannot start any token": " — a value starting with ` must be quoted",
+    "found character '@' that cannot start any token": " — a value starting with @ must be quoted",
+}
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, (_dt.date, _dt.datetime)):
         return value.isoformat()
@@ -74,7 +86,7 @@ def load_yaml(text: str, path: Path, diags: Diagnostics, line_offset: int = 0) -
         line = mark.line + 1 + line_offset if mark else line_offset + 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         context = getattr(exc, "context", None)
-        message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+        message = f"invalid YAML: {problem}" + (f" ({context})" if context else "") + HINTS.get(problem, "")
         diags.error(path, line, message)
         return None
     if node is None:
