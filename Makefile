@@ -1,4 +1,5 @@
-# Anthology: `make build` builds the sample anthology into build/, `make test` runs the suite,
+# Anthology: `make build` builds the sample anthology into build/, `make test` runs the suite
+# (`make test-all` with the slow end-to-end cases too),
 # `make fuzz` builds at least 500 generated manuscripts and EPUBChecks every EPUB (slow).
 # Both set up what is missing first: system packages (scripts/setup-system.sh) and .venv.
 
@@ -7,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 BENCH  ?= book
 
-.PHONY: all setup build test bench fuzz clean
+.PHONY: all setup build test test-all bench fuzz clean
 
 all: build
 
@@ -25,6 +26,10 @@ build: setup
 
 test: setup
 	$(PY) -m pytest
+
+# Everything make test runs, and the slow end-to-end cases (marked slow) as well: what CI runs.
+test-all: setup
+	$(PY) -m pytest -m ''
 
 # Speed and memory against the baselines of issue 7 (BENCH=small|book|large): prints a table
 # and writes build/bench.json. pandoc comes from PyPI's pypandoc-binary, for comparison only.
