@@ -6,6 +6,7 @@ misspelt key or a missing title is reported in the editor's terms, not as a trac
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from typing import Annotated, Any, Literal
 
@@ -19,6 +20,27 @@ BCP47 = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 
 
 Text = Annotated[str, Field(min_length=1)]  # after stripping: a blank title or name is an error
+
+DATE_FORMS = "YYYY, YYYY-MM or YYYY-MM-DD (such as 2026, 2026-11 or 2026-11-25)"
+DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def check_date(value: Any) -> str | None:
+    """A publication date as EPUB's dc:date takes it (W3CDTF without a time): a year, a month
+    or a day that exists. Anything else (26/11/2025, next spring, 2026-02-30) is an error that
+    says which forms are accepted."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    m = DATE.fullmatch(text)
+    if m:
+        year, month, day = (int(g) if g else 1 for g in m.groups())
+        try:
+            _dt.date(year, month, day)
+        except ValueError as exc:
+            raise ValueError(f"'{text}' is not a date that exists ({exc}): write it as {DATE_FORMS}") from None
+        return text
+    raise ValueError(f"'{text}' is not a date in a form books and ebook stores read: write it as {DATE_FORMS}")
 
 
 class Strict(BaseModel):
@@ -94,7 +116,7 @@ class Config(Strict):
     @field_validator("date", mode="before")
     @classmethod
     def _date(cls, value: Any) -> Any:
-        return str(value) if value is not None else None
+        return check_date(value)
 
 
 class EpigraphSpec(Strict):
@@ -119,7 +141,7 @@ class FrontMatter(BaseModel):
     @field_validator("date", mode="before")
     @classmethod
     def _date(cls, value: Any) -> Any:
-        return str(value) if value is not None else None
+        return check_date(value)
 
     @property
     def authors(self) -> tuple[str, ...]:

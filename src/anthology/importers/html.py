@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree, html as lhtml
 
+from ..config import check_date
 from . import conventions as cv
 from .draft import Break, Draft, Figure, Findings, Heading, ImageSource, ListBlock, Paragraph, PullQuote, Quote
 from .markdown import emphasis, escape
@@ -382,8 +383,12 @@ class HtmlReader:
         if published is None and time is not None:
             published = time.get("datetime")
         if published and re.match(r"\d{4}-\d{2}-\d{2}", published):
-            self.draft.date = published[:10]
-            self.findings.saw("date", _line(time) if time is not None else 0, self.draft.date)
+            try:
+                self.draft.date = check_date(published[:10])
+                self.findings.saw("date", _line(time) if time is not None else 0, self.draft.date)
+            except ValueError:  # 2025-02-30: left out, as a date the book would refuse
+                self.findings.doubt("date", _line(time) if time is not None else 0,
+                                    f"'{published}' is not a date that exists: left out")
         if time is not None and time.xpath("ancestor::header"):
             time.drop_tree()
         site = meta("og:site_name")

@@ -275,7 +275,7 @@ def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None,
                 taken.add(piece.id)
             diags.items.extend(found)
             if piece is not None and not any(d.level == "error" for d in found):
-                piece_cache.put(key, piece, found)
+                keep.append((key, piece, found))
         elif hit is not None and hit[0].id not in taken:
             piece, found = hit
             taken.add(piece.id)
@@ -289,7 +289,7 @@ def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None,
                 piece = None
             diags.extend(own)
             if piece is not None and not own.errors:
-                piece_cache.put(key, piece, own.items)
+                keep.append((key, piece, own.items))
         done += 1
         if on_piece is not None:
             on_piece(done, total, path)
@@ -302,6 +302,7 @@ def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None,
 
     library = load_library(root, diags)
     piece_cache = PieceCache(cache)
+    keep: list[tuple] = []  # pieces to cache once the whole book has loaded: a refused one writes nothing
     library_bytes = b"".join((root / name).read_bytes() for name in (QUOTATIONS, SOURCES)
                              if (root / name).is_file())
     prefetched = prefetch(root, contents, role_at, language, library, library_bytes, piece_cache, pool)
@@ -376,5 +377,7 @@ def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None,
     check_quotations(book, library, diags)
     if diags.errors:
         raise ManuscriptError("the manuscript has errors", diags)
+    for entry in keep:
+        piece_cache.put(*entry)
     return book, diags
 

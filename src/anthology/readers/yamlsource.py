@@ -66,7 +66,12 @@ def _walk(node: yaml.Node, keypath: KeyPath, lines: dict[KeyPath, int], offset: 
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_walk(child, keypath + (i,), lines, offset) for i, child in enumerate(node.value)]
-    return _plain(yaml.SafeLoader("").construct_object(node))
+    try:
+        return _plain(yaml.SafeLoader("").construct_object(node))
+    except ValueError:
+        # A scalar that looks like a timestamp but is none (2026-02-30): its text, which the
+        # schema then judges with its line (a date key reports the forms it accepts).
+        return node.value
 
 
 def load_yaml(text: str, path: Path, diags: Diagnostics, line_offset: int = 0) -> YamlDocument | None:
