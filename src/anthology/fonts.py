@@ -47,13 +47,20 @@ def subset_font(path: Path, text: str) -> bytes:
     return out.getvalue()
 
 
-def postscript_files() -> dict[str, Path]:
-    """PostScript name → file of every installed font, to find where an embedded subset came from."""
+def postscript_files() -> dict[str, tuple[Path, int]]:
+    """PostScript name → (file, face index) of every installed font, to find where an embedded
+    subset came from. A collection (.ttc, .otc) holds several faces, each at its index."""
     if not shutil.which("fc-list"):
         return {}
-    out = subprocess.run(["fc-list", "--format", "%{postscriptname}|%{file}\n"], capture_output=True, text=True,
-                         check=False).stdout
-    return {name: Path(path) for name, _, path in (line.partition("|") for line in out.splitlines()) if name}
+    out = subprocess.run(["fc-list", "--format", "%{postscriptname}|%{index}|%{file}\n"], capture_output=True,
+                         text=True, check=False).stdout
+    found: dict[str, tuple[Path, int]] = {}
+    for line in out.splitlines():
+        name, _, rest = line.partition("|")
+        index, _, path = rest.partition("|")
+        if name and path and index.isdigit():
+            found.setdefault(name, (Path(path), int(index)))
+    return found
 
 
 # Subsetting for glyphs drawn by id (writers/fontmerge.py): outlines and metrics only.
@@ -62,17 +69,20 @@ SUBSET_SETTINGS = {"retain_gids": True, "recalc_timestamp": False, "name_IDs": [
 DROPPED_TABLES = ["GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "kern"]
 
 
-def subset_glyphs(path: Path, gids: set[int]) -> bytes:
-    """The font reduced to the glyphs `gids`, each keeping its glyph id (as WeasyPrint's own
-    subsets do), so one subset can serve pages laid out separately. A PDF draws glyphs by
-    id: the shaping tables (GSUB, GPOS) and the licence text in the names stay behind."""
+def subset_glyphs(path: Path, gids: set[int], index: int = 0) -> bytes:
+    """The face at `index` of a font file (0 but in a collection) reduced to the glyphs `gids`,
+    each keeping its glyph id (as WeasyPrint's own subsets do), so one subset can serve pages
+    laid out separately. A PDF draws glyphs by id: the shaping tables (GSUB, GPOS) and the
+    licence text in the names stay behind. Ids past the face's last glyph are not glyphs of
+    it (WeasyPrint numbers a character no font has so, and draws it as .notdef): left out."""
     from fontTools import subset
 
     options = subset.Options(**SUBSET_SETTINGS)
     options.drop_tables += DROPPED_TABLES
-    font = TTFont(path, recalcTimestamp=False)
+    font = TTFont(path, recalcTimestamp=False, fontNumber=index)
+    count = len(font.getGlyphOrder())
     subsetter = subset.Subsetter(options)
-    subsetter.populate(gids=sorted(gids | {0}))
+    subsetter.populate(gids=sorted({g for g in gids if g < count} | {0}))
     subsetter.subset(font)
     out = io.BytesIO()
     font.save(out)

@@ -50,10 +50,10 @@ class Faces:
 
     def __init__(self):
         self.names: dict[str, str | None] = {}
-        self._originals: dict[str, Path] | None = None
+        self._originals: dict[str, tuple[Path, int]] | None = None
 
     @property
-    def originals(self) -> dict[str, Path]:
+    def originals(self) -> dict[str, tuple[Path, int]]:
         if self._originals is None:
             self._originals = postscript_files()
         return self._originals
@@ -67,13 +67,24 @@ class Faces:
             if face is None or face not in self.originals:
                 continue
             cid_font = obj.DescendantFonts[0]
-            out.append(FontUse(face, font_widths(cid_font), font_text(obj)))
+            widths, text = font_widths(cid_font), font_text(obj)
+            stand_ins = missing_codes(obj)
+            if stand_ins:
+                # Characters no font has: WeasyPrint gives each a code past the face's last
+                # glyph, which its own Encoding CMap maps to .notdef, with the width of the
+                # character and its text; another chunk numbers its own otherwise. This font
+                # keeps its width array and text map; it shares only the glyphs' program.
+                widths = {cid: w for cid, w in widths.items() if cid and cid not in stand_ins}
+                text = {cid: t for cid, t in text.items() if cid not in stand_ins}
+            out.append(FontUse(face, widths, text))
             if "/W" not in cid_font or not cid_font.W.is_indirect:
                 cid_font.W = pdf.make_indirect(pikepdf.Array())
             if "/ToUnicode" not in obj:
                 obj.ToUnicode = pdf.make_stream(b"")
-            for value, part in ((cid_font.FontDescriptor.FontFile3, b"program"), (cid_font.W, b"widths"),
-                                (obj.ToUnicode, b"unicode")):
+            shared = [(cid_font.FontDescriptor.FontFile3, b"program")]
+            if not stand_ins:
+                shared += [(cid_font.W, b"widths"), (obj.ToUnicode, b"unicode")]
+            for value, part in shared:
                 named[value.objgen] = b"\0Gfont/%s/%s\0" % (face.encode(), part)
         return out
 
@@ -100,10 +111,11 @@ class Merged:
         for name in sorted(self.widths):
             widths = self.widths[name]
             gids = set(widths)
-            key = chunks.digest("font", name, originals[name].read_bytes(), ",".join(map(str, sorted(gids))),
+            path, index = originals[name]
+            key = chunks.digest("font", name, path.read_bytes(), str(index), ",".join(map(str, sorted(gids))),
                                 repr(SUBSET_SETTINGS), repr(DROPPED_TABLES))
             hit = cache.get(key)
-            data = hit.data if hit is not None else subset_glyphs(originals[name], gids)
+            data = hit.data if hit is not None else subset_glyphs(path, gids, index)
             if hit is None:
                 cache.put(key, chunks.ChunkLayout(name, 0, [], [], data=data))
             yield name, data, width_array(widths).unparse(), to_unicode(self.text[name])
@@ -150,6 +162,19 @@ def width_array(widths: dict[int, object]) -> pikepdf.Array:
     if run:
         out += [start, pikepdf.Array(run)]
     return pikepdf.Array(out)
+
+
+CIDCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s+(\d+)")
+
+
+def missing_codes(font: pikepdf.Dictionary) -> set[int]:
+    """The codes a font's own Encoding CMap maps to .notdef (CID 0): WeasyPrint's stand-ins
+    for characters no font has. None with the Identity-H encoding."""
+    encoding = font.get("/Encoding")
+    if not isinstance(encoding, pikepdf.Stream):
+        return set()
+    return {int(code, 16) for block in re.findall(rb"begincidchar(.*?)endcidchar", encoding.read_bytes(), re.S)
+            for code, cid in CIDCHAR.findall(block) if int(cid) == 0 and int(code, 16) != 0}
 
 
 BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>")
