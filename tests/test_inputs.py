@@ -80,9 +80,11 @@ def test_an_impossible_date_is_refused_by_every_command(make_manuscript, tmp_pat
 @pytest.mark.parametrize("date", ["2024-02-30", "26/11/2025", "next spring"])
 def test_a_bad_date_in_a_piece_is_refused_with_its_line(make_manuscript, tmp_path, date):
     root = manuscript(make_manuscript, piece_extra=f"date: {date}\n")
-    out = tmp_path / "out"
-    assert_refused(anthology("build", root, "--out", out), "one.md:4:", "date", "YYYY-MM-DD")
-    assert written(out) == []
+    assert_refused(anthology("check", root), "one.md:4:", "date", "YYYY-MM-DD")
+    if date == "2024-02-30":
+        out = tmp_path / "out"
+        assert_refused(anthology("build", root, "--out", out), "one.md:4:", "date", "YYYY-MM-DD")
+        assert written(out) == []
 
 
 @pytest.mark.parametrize("date", ["2026", "2026-11", "2026-11-25", "'2026-11-25'"])
@@ -92,3 +94,73 @@ def test_dates_in_the_accepted_forms_load(make_manuscript, date):
     root = manuscript(make_manuscript, config_extra=f"date: {date}\n", piece_extra=f"date: {date}\n")
     book, diags = load(root)
     assert book.meta.date == date.strip("'") and not diags.errors
+
+
+# --- what is not text ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("title, code", [(r'"a\x01b"', "U+0001"), (r'"a\x1bb"', "U+001B"), (r'"a\uffffb"', "U+FFFF"),
+                                         (r'"a\ufdd0b"', "U+FDD0"), (r'"a\ud800b"', "U+D800")])
+def test_control_characters_and_noncharacters_in_yaml_escapes_are_refused(make_manuscript, tmp_path, title, code):
+    root = manuscript(make_manuscript, title=title)
+    assert_refused(anthology("check", root), "one.md:2:", code, "not text")
+
+
+def test_a_control_character_in_anthology_yml_is_refused_by_every_command(make_manuscript, tmp_path):
+    root = manuscript(make_manuscript, config_extra='subtitle: "bell\\a"\n')
+    refused_everywhere(root, tmp_path, "anthology.yml:4:", "U+0007", "control character")
+
+
+@pytest.mark.parametrize("body, code", [("Text \uffff here.", "U+FFFF"), ("Text \ufdd0 here.", "U+FDD0"),
+                                        ("Text &#xFFFF; here.", "U+FFFF"), ("Text &#1; here.", "U+0001"),
+                                        ("Text &#x1FFFE; here.", "U+1FFFE")])
+def test_noncharacters_in_the_body_are_refused_with_their_line(make_manuscript, tmp_path, body, code):
+    root = manuscript(make_manuscript, body=f"A first paragraph.\n\n{body}")
+    assert_refused(anthology("check", root), "one.md:8:", code, "noncharacter" if "F" in code else "control")
+
+
+def test_a_noncharacter_in_the_body_is_refused_by_every_command(make_manuscript, tmp_path):
+    root = manuscript(make_manuscript, body="A first paragraph.\n\nText \uffff and &#xFDD0; here.")
+    refused_everywhere(root, tmp_path, "one.md:8:", "U+FDD0", "noncharacter")
+
+
+def test_references_html_replaces_still_build(make_manuscript, tmp_path):
+    """&#0;, a surrogate's reference and C1 references are made U+FFFD or a character by HTML."""
+    from anthology.errors import ManuscriptError
+    from anthology.readers.manuscript import load
+
+    root = manuscript(make_manuscript, body="Fine: &#0; &#xD800; &#x85; &#9; &amp; and `&#1;`?")
+    with pytest.raises(ManuscriptError) as refused:  # the code span is read as a reference too: said so
+        load(root)
+    assert "U+0001" in str([d.message for d in refused.value.diagnostics.errors])
+    root = manuscript(make_manuscript, body="Fine: &#0; &#xD800; &#x85; &#9; &amp;")
+    assert not load(root)[1].errors
+
+
+def test_a_combining_keycap_builds(make_manuscript, tmp_path):
+    """U+20E3 is a legitimate combining mark: the book face has no glyph for it, so WeasyPrint
+    draws .notdef; the print PDF builds as the screen PDF does."""
+    root = manuscript(make_manuscript, title="Keycap 1\u20e3", body="Press 1\u20e3 then #\u20e3.")
+    out = tmp_path / "out"
+    proc = anthology("build", root, "--out", out, "--format", "pdf")
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert "Press" in subprocess.run(["pdftotext", out / "a-small-book.pdf", "-"], capture_output=True,
+                                     text=True).stdout
+
+
+# --- fonts --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("language, title, body", [
+    ("hi", "एक", "यह एक हिंदी वाक्य है। भारत की राजभाषा हिंदी है।"),
+    ("ur", "ایک", "یہ ایک اردو جملہ ہے۔ پاکستان کی قومی زبان اردو ہے۔"),
+])
+def test_hindi_and_urdu_build_every_edition(make_manuscript, tmp_path, language, title, body):
+    """Characters the book face lacks (and no installed font has) once made the print PDF's
+    font subsetting fail (MissingGlyphsSubsettingError) while the screen PDF and EPUB built."""
+    from conftest import assert_epub_valid
+
+    root = manuscript(make_manuscript, language=language, title=title, body=body)
+    out = tmp_path / "out"
+    proc = anthology("build", root, "--out", out)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert {"a-small-book.pdf", "a-small-book-screen.pdf", "a-small-book.epub"} <= set(written(out))
+    assert_epub_valid(out / "a-small-book.epub")

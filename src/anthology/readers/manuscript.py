@@ -18,6 +18,7 @@ from ..model import Anthology, BookMeta, Contributor, Part, Piece
 from ..quotations import check_quotations
 from .body import BodyBuilder, SourceLines, slugify
 from .library import QUOTATIONS, SOURCES, Library, load_library
+from .chars import NOT_TEXT, not_text, referenced_not_text
 from .markdown import MarkupTooDeep, inline_html, normalise, to_html
 from .piececache import PieceCache
 from .yamlsource import load_yaml
@@ -34,11 +35,17 @@ def read_text(path: Path, diags: Diagnostics) -> str | None:
         diags.error(path, 0, f"cannot read file: {exc.strerror or exc}")
         return None
     try:
-        return normalise(data.decode("utf-8"))
+        text = normalise(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         diags.error(path, line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8")
         return None
+    # normalise removed controls: what is left is noncharacters, written or referenced (&#xFFFF;)
+    found = dict.fromkeys((text.count("\n", 0, at) + 1, char) for at, char in
+                          [(m.start(), m.group()) for m in NOT_TEXT.finditer(text)] + list(referenced_not_text(text)))
+    for line, char in sorted(found):
+        diags.error(path, line, not_text(char))
+    return NOT_TEXT.sub("\ufffd", text) if found else text
 
 
 def vet_stylesheet(path: Path, root: Path, diags: Diagnostics) -> bool:

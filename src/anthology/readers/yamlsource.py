@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from ..errors import Diagnostics
+from .chars import NOT_TEXT, not_text
 
 KeyPath = tuple[Any, ...]
 
@@ -55,23 +56,36 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _walk(node: yaml.Node, keypath: KeyPath, lines: dict[KeyPath, int], offset: int) -> Any:
+def _walk(node: yaml.Node, keypath: KeyPath, lines: dict[KeyPath, int], offset: int, bad: list) -> Any:
     lines.setdefault(keypath, node.start_mark.line + 1 + offset)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.start_mark)
+            key = _text(key, key_node, offset, bad)
             lines[keypath + (key,)] = key_node.start_mark.line + 1 + offset
-            out[key] = _walk(value_node, keypath + (key,), lines, offset)
+            out[key] = _walk(value_node, keypath + (key,), lines, offset, bad)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_walk(child, keypath + (i,), lines, offset) for i, child in enumerate(node.value)]
+        return [_walk(child, keypath + (i,), lines, offset, bad) for i, child in enumerate(node.value)]
     try:
-        return _plain(yaml.SafeLoader("").construct_object(node))
+        value = _plain(yaml.SafeLoader("").construct_object(node))
     except ValueError:
         # A scalar that looks like a timestamp but is none (2026-02-30): its text, which the
         # schema then judges with its line (a date key reports the forms it accepts).
-        return node.value
+        value = node.value
+    return _text(value, node, offset, bad) if isinstance(value, str) else value
+
+
+def _text(value: str, node: yaml.Node, offset: int, bad: list) -> str:
+    """A string with what is not text (a control character or noncharacter written as an
+    escape, "a\\x01b") noted in `bad` with its line, and replaced so reading can go on."""
+    if not NOT_TEXT.search(value):
+        return value
+    line = node.start_mark.line + 1 + offset
+    for char in dict.fromkeys(NOT_TEXT.findall(value)):
+        bad.append((line, not_text(char)))
+    return NOT_TEXT.sub("\ufffd", value)
 
 
 def load_yaml(text: str, path: Path, diags: Diagnostics, line_offset: int = 0) -> YamlDocument | None:
@@ -97,8 +111,9 @@ def load_yaml(text: str, path: Path, diags: Diagnostics, line_offset: int = 0) -
     if node is None:
         return YamlDocument(None, path, {(): line_offset + 1}, line_offset)
     lines: dict[KeyPath, int] = {}
+    bad: list[tuple[int, str]] = []
     try:
-        data = _walk(node, (), lines, line_offset)
+        data = _walk(node, (), lines, line_offset, bad)
     except RecursionError:
         diags.error(path, line_offset + 1, "invalid YAML: lists or mappings are nested too deeply")
         return None
@@ -108,4 +123,6 @@ def load_yaml(text: str, path: Path, diags: Diagnostics, line_offset: int = 0) -
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         diags.error(path, line, f"invalid YAML: {problem}")
         return None
+    for line, message in bad:
+        diags.error(path, line, message)
     return YamlDocument(data, path, lines, line_offset)
