@@ -164,3 +164,56 @@ def test_hindi_and_urdu_build_every_edition(make_manuscript, tmp_path, language,
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     assert {"a-small-book.pdf", "a-small-book-screen.pdf", "a-small-book.epub"} <= set(written(out))
     assert_epub_valid(out / "a-small-book.epub")
+
+
+# --- print profile limits -----------------------------------------------------------------------
+
+def test_a_short_book_under_kdp_is_padded_to_24_pages(make_manuscript, tmp_path):
+    import pikepdf
+
+    root = manuscript(make_manuscript, config_extra="editions:\n  print: {profile: kdp}\n")
+    out = tmp_path / "out"
+    proc = anthology("build", root, "--out", out, "--format", "pdf")
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
+    assert "24 pages (multiple of 2)" in proc.stdout
+    with pikepdf.open(out / "a-small-book.pdf") as pdf:
+        assert len(pdf.pages) == 24
+    stats = anthology("stats", root, "--format", "json")
+    assert stats.returncode == 0 and '"pages": 24' in stats.stdout
+
+
+def test_page_limits_of_every_profile():
+    from dataclasses import replace
+
+    from anthology.printspec import PROFILES, PrintSpec
+
+    for profile in PROFILES.values():
+        for multiple in (2, 16):
+            spec = PrintSpec("print", (432.0, 648.0), 9.0, False, False, multiple, "pdf/x-4", "white", profile)
+            for pages in (1, 7, 23, 24, 25, 400):
+                padded = spec.padded(pages)
+                assert padded >= max(pages, profile.min_pages) and padded % multiple == 0
+                assert padded - max(pages, profile.min_pages) < multiple
+                assert spec.over_limit(padded) is None
+    kdp = PrintSpec("print", (432.0, 648.0), 9.0, False, False, 2, "pdf/x-4", "white", PROFILES["kdp"])
+    assert kdp.padded(3) == 24 and kdp.padded(829) == 830
+    assert "over KDP's maximum of 828 pages" in kdp.over_limit(830) and "volumes" in kdp.over_limit(830)
+    assert "under KDP's minimum of 24 pages" in kdp.over_limit(8) and "add 16 blank pages" in kdp.over_limit(8)
+    ingram = replace(kdp, profile=PROFILES["ingramspark"])
+    assert ingram.padded(3) == 18
+
+
+def test_preflight_fails_a_file_over_or_under_the_profile_limits(tmp_path):
+    from dataclasses import replace
+
+    from test_preflight import SPEC, render
+
+    from anthology.preflight import preflight
+    from anthology.printspec import PROFILES
+
+    path = render(tmp_path, pages=4)
+    under = preflight(path, replace(SPEC, profile=PROFILES["kdp"]))
+    assert [f.message for f in under.errors] == ["4 pages: under KDP's minimum of 24 pages; add 20 blank pages "
+                                                 "at the end (an Anthology build pads a short book itself)"]
+    over = preflight(path, replace(SPEC, profile=replace(PROFILES["kdp"], min_pages=1, max_pages=2)))
+    assert len(over.errors) == 1 and "over KDP's maximum of 2 pages" in over.errors[0].message

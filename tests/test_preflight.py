@@ -23,7 +23,9 @@ BLEED_3_SIDES = """
 @page :right { bleed: .125in .125in .125in 0 }
 @page :left { bleed: .125in 0 .125in .125in }
 """
-SPEC = PrintSpec("print", (6 * 72, 9 * 72), 9.0, False, False, 2, "pdf/x-4", "white", PROFILES["kdp"])
+# KDP's geometry; its page-count limits (24 to 828) are tested on their own, with few-page files.
+SPEC = PrintSpec("print", (6 * 72, 9 * 72), 9.0, False, False, 2, "pdf/x-4", "white",
+                 replace(PROFILES["kdp"], min_pages=1))
 
 
 def render(tmp_path: Path, pages: int = 4, css: str = BLEED_3_SIDES, variant: str | None = "pdf/x-4",

@@ -261,7 +261,7 @@ def stats(manuscript: Path, edition: str, fmt: str) -> None:
         table.add_row("", f"{part.title} (with its title page)", f"{part.words:,}", str(part.pages), "")
     table.add_section()
     blank = counted.pages - counted.laid_out_pages
-    table.add_row("total" + (f" ({blank} blank pages to the page multiple)" if blank else ""), "",
+    table.add_row("total" + (f" ({blank} blank pages for the printer's minimum and page multiple)" if blank else ""), "",
                   f"{counted.words:,}", str(counted.pages), "")
     out.print(table)
     out.print(f"spine: {counted.spine_pt / 72:.3f} in ({counted.spine_pt / 72 * 25.4:.1f} mm) "

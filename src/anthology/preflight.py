@@ -214,15 +214,19 @@ class _Boxes:
 
 
 def _check_page_count(pages: int, spec: PrintSpec) -> Iterator[Finding]:
-    """The page count must fill whole signatures (KDP and IngramSpark: even; offset: 16s)."""
+    """The page count must fill whole signatures (KDP and IngramSpark: even; offset: 16s) and
+    lie within the profile's minimum and maximum (KDP: 24 to 828 pages)."""
     multiple = math.lcm(spec.page_multiple, 2)
+    limit = spec.over_limit(pages) if pages else None
+    if limit:
+        yield Finding("error", "pages", limit)
     if pages == 0:
         yield Finding("error", "pages", "the file has no pages")
     elif pages % multiple:
         blanks = -pages % multiple
         yield Finding("error", "pages", f"{pages} pages: not a multiple of {multiple} "
                       f"(add {blanks} blank page{'s' if blanks > 1 else ''})")
-    else:
+    elif not limit:
         yield Finding("ok", "pages", f"{pages} pages (multiple of {multiple})")
 
 

@@ -75,6 +75,9 @@ PROFILES: dict[str, Profile] = {
 }
 
 
+PROFILE_NAMES = {"kdp": "KDP", "ingramspark": "IngramSpark", "offset": "the offset profile", "none": "the default profile"}
+
+
 class SpecError(ValueError):
     """A print option that cannot be understood."""
 
@@ -139,8 +142,25 @@ class PrintSpec:
         return max(self.inside, required)
 
     def padded(self, pages: int) -> int:
-        """The page count rounded up to the edition's page multiple."""
+        """The page count the printer receives: raised to the profile's minimum (a short book
+        gets blank pages at the end, as KDP asks for 24 pages at least), then rounded up to
+        the edition's page multiple. Nothing is taken off a book over the maximum: preflight
+        says so (see `limits`)."""
+        pages = max(pages, self.profile.min_pages)
         return pages + (-pages) % self.page_multiple
+
+    def over_limit(self, pages: int) -> str | None:
+        """What to do about a page count the profile does not take; None when it does."""
+        service = PROFILE_NAMES.get(self.profile.name, self.profile.name)
+        if pages > self.profile.max_pages:
+            return (f"{pages} pages: over {service}'s maximum of {self.profile.max_pages} pages for a paperback; "
+                    f"split the book into volumes (one manuscript each), or set it on a larger trim or with "
+                    f"smaller type in styles/print.css so that it takes fewer pages")
+        if pages < self.profile.min_pages:
+            return (f"{pages} pages: under {service}'s minimum of {self.profile.min_pages} pages; "
+                    f"add {self.profile.min_pages - pages} blank pages at the end (an Anthology build pads "
+                    f"a short book itself)")
+        return None
 
 
 def resolve(name: str, options) -> PrintSpec:
