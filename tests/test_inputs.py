@@ -217,3 +217,97 @@ def test_preflight_fails_a_file_over_or_under_the_profile_limits(tmp_path):
                                                  "at the end (an Anthology build pads a short book itself)"]
     over = preflight(path, replace(SPEC, profile=replace(PROFILES["kdp"], min_pages=1, max_pages=2)))
     assert len(over.errors) == 1 and "over KDP's maximum of 2 pages" in over.errors[0].message
+
+
+def collection(path: Path, family: str) -> Path:
+    """A CFF (OpenType) font collection of the book face's regular and italic, renamed `family`."""
+    from fontTools.ttLib import TTCollection, TTFont
+
+    from anthology.fonts import font_files
+
+    files = font_files()
+    if not {"Regular", "Italic"} <= set(files):
+        pytest.skip("the book face (fonts-ebgaramond) is not installed")
+    faces = []
+    for style in ("Regular", "Italic"):
+        font = TTFont(files[style])
+        ps = f"{family.replace(' ', '')}-{style}"
+        for record in font["name"].names:
+            if record.nameID in (1, 16):
+                record.string = family
+            elif record.nameID in (4,):
+                record.string = f"{family} {style}"
+            elif record.nameID == 6:
+                record.string = ps
+        font["CFF "].cff.fontNames = [ps]
+        faces.append(font)
+    ttc = TTCollection()
+    ttc.fonts = faces
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ttc.save(path)
+    return path
+
+
+def test_an_installed_font_collection_is_subset_at_its_face(make_manuscript, tmp_path):
+    """A face installed as part of a .ttc (as Noto CJK is) once raised TTLibFileIsCollectionError
+    when the print PDF subset it."""
+    import os
+
+    fonts = tmp_path / "fonts"
+    collection(fonts / "TestCollection.ttc", "Test Collection")
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(f'<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>'
+                    f'<include ignore_missing="yes">/etc/fonts/fonts.conf</include><dir>{fonts}</dir>'
+                    f'<cachedir>{tmp_path / "fc-cache"}</cachedir></fontconfig>\n')
+    env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
+    root = manuscript(make_manuscript, body="Some *italic* text in a collection.",
+                      files={"styles/base.css": 'body, p, em { font-family: "Test Collection"; }\n'})
+    out = tmp_path / "out"
+    proc = anthology("build", root, "--out", out, "--format", "pdf", env=env)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
+    fonts_used = subprocess.run(["pdffonts", out / "a-small-book.pdf"], capture_output=True, text=True).stdout
+    assert "Test-Collection" in fonts_used
+    text = subprocess.run(["pdftotext", out / "a-small-book.pdf", "-"], capture_output=True, text=True).stdout
+    assert "italic text in a collection" in " ".join(text.split())
+
+
+def test_a_font_the_manuscript_ships_is_packaged_into_the_epub(make_manuscript, tmp_path):
+    """A face named through @font-face in styles/*.css: the EPUB refers to it, so it carries it
+    (EPUBCheck RSC-007 otherwise), collections included; a type no reading system reads is
+    left out of the EPUB's stylesheet with a warning naming the line."""
+    import shutil
+    import zipfile
+
+    from conftest import assert_epub_valid
+
+    from anthology.fonts import font_files
+
+    files = font_files()
+    if "Italic" not in files:
+        pytest.skip("the book face (fonts-ebgaramond) is not installed")
+    root = manuscript(make_manuscript, body="Some *italic* and **bold** text.", files={
+        "styles/base.css": '@font-face { font-family: "Own"; src: url("../fonts/Own-Italic.otf") format("opentype"); }\n'
+                           '@font-face { font-family: "Coll"; src: url(fonts/Coll.ttc); }\n'
+                           '@font-face { font-family: "Old"; src: url(../fonts/old.eot); }\n'
+                           '@font-face { font-family: "Spaced"; src: url("../fonts/Own%20Italic.otf"); }\n'
+                           'em { font-family: "Own", serif; } strong { font-family: "Coll", "Old", serif; }\n'})
+    (root / "fonts").mkdir()
+    shutil.copy(files["Italic"], root / "fonts" / "Own-Italic.otf")
+    shutil.copy(files["Italic"], root / "fonts" / "Own Italic.otf")
+    (root / "fonts" / "old.eot").write_bytes(b"not a font")
+    collection(root / "styles" / "fonts" / "Coll.ttc", "Coll")
+    out = tmp_path / "out"
+    proc = anthology("build", root, "--out", out, "--format", "epub")
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
+    assert "base.css:3: warning: left out of the EPUB" in proc.stderr and "old.eot" in proc.stderr
+    assert "base.css:4: warning: left out of the EPUB" in proc.stderr and "rename the file" in proc.stderr
+    epub = out / "a-small-book.epub"
+    with zipfile.ZipFile(epub) as z:
+        names = set(z.namelist())
+        opf = z.read("EPUB/content.opf").decode()
+        css = z.read("EPUB/styles/book.css").decode()
+    assert {"EPUB/fonts/Own-Italic.otf", "EPUB/styles/fonts/Coll.ttc"} <= names
+    assert "EPUB/fonts/Own Italic.otf" not in names
+    assert 'media-type="font/otf"' in opf and 'media-type="font/collection"' in opf
+    assert "old.eot" not in css and "Own%20Italic.otf" not in css and "Own-Italic.otf" in css
+    assert_epub_valid(epub)

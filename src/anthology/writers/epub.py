@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import io
+import os
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from ebooklib import epub
 from lxml import etree
 
 from .. import theme
+from ..assets import clean_css
 from ..atomic import atomic_path
 from ..errors import Diagnostics, OutputError
 from ..fetcher import RefusedResource, Sandbox, guess_type
@@ -21,6 +25,14 @@ from ..pagemap import PageMap
 from .base import Writer, build_time
 
 STYLESHEET = "styles/book.css"
+# What a stylesheet may bring into the EPUB: fonts (EPUB 3 exempts them from fallbacks, and
+# EPUBCheck takes a collection as font/collection) and the core media types of images.
+EPUB_MEDIA_TYPES = {".otf": "font/otf", ".ttf": "font/ttf", ".ttc": "font/collection", ".otc": "font/collection",
+                    ".woff": "font/woff", ".woff2": "font/woff2", ".png": "image/png", ".jpg": "image/jpeg",
+                    ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp", ".svg": "image/svg+xml"}
+FONT_SIGNATURES = {".otf": (b"OTTO", b"\0\1\0\0"), ".ttf": (b"\0\1\0\0", b"true", b"OTTO"), ".woff": (b"wOFF",),
+                   ".woff2": (b"wOF2",), ".ttc": (b"ttcf",), ".otc": (b"ttcf",)}
+SAFE_NAME = re.compile(r"[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*")
 COVER_IMAGE = "images/cover.png"
 OPF_NS = "http://www.idpf.org/2007/opf"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -53,6 +65,7 @@ class EpubWriter(Writer):
         self.layout = layout
         self.page_map: PageMap | None = None
         self.page_files: dict[str, str] = {}
+        self.resources: dict[str, tuple[str, bytes]] = {}  # what the manuscript's stylesheets refer to
         self.docs = self._plan()
         self.locations = {}
         for doc in self.docs:
@@ -134,19 +147,57 @@ class EpubWriter(Writer):
 
     def stylesheet(self, fonts: list[tuple[str, str]] = ()) -> bytes:
         """The edition's stylesheets in one file, each read (and cleaned) through the sandbox,
-        with the embedded faces first when there are any."""
+        with the embedded faces first when there are any. What a manuscript's stylesheet
+        refers to (the fonts of its @font-face rules, background images) is packaged beside
+        it (`self.resources`), at the same place relative to the stylesheet: EPUB/styles/
+        stands for the manuscript's styles/ folder, so its relative URLs hold as written."""
         sandbox, parts = Sandbox([self.book.root, theme.STYLES_DIR]), []
+        own = Sandbox([self.book.root])
         for path in theme.stylesheets("epub", self.book.stylesheets):
             try:
-                parts.append(sandbox.read(path))
+                text = sandbox.read(path)
             except RefusedResource as exc:
                 self.diags.warning(path, 0, f"stylesheet left out: {exc}")
+                continue
+            if path in self.book.stylesheets:
+                kept, dropped = clean_css(text.decode("utf-8"), lambda url: self._resource(own, url))
+                for line, message in dropped:
+                    self.diags.warning(path, line, f"left out of the EPUB: {message}")
+                text = kept.encode("utf-8")
+            parts.append(text)
         css = b"\n".join(parts)
         if fonts:
             faces = "".join(f'@font-face {{ font-family: "{FAMILY}"; font-style: {style}; font-weight: {weight}; '
                             f'src: url("../{name}"); }}\n' for name, (style, weight) in fonts)
             css = faces.encode() + css + f'\nbody {{ font-family: "{FAMILY}", serif; }}\n'.encode()
         return css
+
+    def _resource(self, sandbox: Sandbox, url: str) -> str | None:
+        """Package a file a manuscript stylesheet's url() names (relative to styles/): None
+        when it is in the EPUB (or needs no file: data: URLs), else why it is left out."""
+        parts = urlsplit(url.strip())
+        if parts.scheme.lower() == "data" or not parts.path:
+            return None
+        if parts.scheme or parts.netloc:
+            return f"'{url[:80]}' is not a file of the manuscript"
+        styles = self.book.root / "styles"
+        target = Path(os.path.normpath(styles / unquote(parts.path)))
+        try:
+            name = target.relative_to(self.book.root).as_posix()
+            data = sandbox.read(target)
+        except (ValueError, RefusedResource) as exc:
+            return str(exc) if isinstance(exc, RefusedResource) else f"'{url[:80]}' is outside the manuscript"
+        if not SAFE_NAME.fullmatch(name):
+            return (f"'{url[:80]}': an EPUB file name is best made of letters, digits, '-', '_' and '.' "
+                    f"(EPUBCheck flags spaces and other characters): rename the file and its url()")
+        media_type = EPUB_MEDIA_TYPES.get(target.suffix.lower())
+        if media_type is None:
+            return (f"'{url[:80]}' is not a font or image type EPUB reading systems read "
+                    f"({', '.join(sorted(EPUB_MEDIA_TYPES))})")
+        if target.suffix.lower() in FONT_SIGNATURES and not data.startswith(FONT_SIGNATURES[target.suffix.lower()]):
+            return f"'{url[:80]}' is not the font its extension says"
+        self.resources.setdefault(name, (media_type, data))
+        return None
 
     def font_items(self, contents: dict[str, bytes]) -> list[epub.EpubItem]:
         """The book face subset to the characters the book uses, when `epub.embed_fonts` asks."""
@@ -235,6 +286,11 @@ class EpubWriter(Writer):
             book.add_item(item)
         faces = [(f.file_name, STYLES[f.id.removeprefix("font-").title()]) for f in fonts]
         book.add_item(epub.EpubItem(uid="css", file_name=STYLESHEET, media_type="text/css", content=self.stylesheet(faces)))
+        taken = {f.file_name for f in fonts} | {STYLESHEET, COVER_IMAGE}
+        for i, (name, (media_type, data)) in enumerate(sorted(self.resources.items()), 1):
+            if name not in taken:  # an image of the text at the same path is the same file
+                book.add_item(epub.EpubItem(uid=f"style-resource-{i}", file_name=name, media_type=media_type,
+                                            content=data))
         cover = epub.EpubCover(file_name=COVER_IMAGE)
         cover.content = self.cover_image()  # drawn or read once
         cover.media_type = "image/png" if cover.content[:4] == b"\x89PNG" else "image/jpeg"
