@@ -311,3 +311,48 @@ def test_a_font_the_manuscript_ships_is_packaged_into_the_epub(make_manuscript, 
     assert 'media-type="font/otf"' in opf and 'media-type="font/collection"' in opf
     assert "old.eot" not in css and "Own%20Italic.otf" not in css and "Own-Italic.otf" in css
     assert_epub_valid(epub)
+
+
+def test_a_manuscript_cut_of_an_installed_face_keeps_its_own_glyphs(make_manuscript, tmp_path):
+    """Faces are merged by what they draw, not by PostScript name: a manuscript's own cut of an
+    installed face (here EB Garamond with 'o' and 'x' swapped, under the same name) keeps its
+    glyphs in the print PDF instead of being replaced by the installed file's."""
+    import io
+
+    import pikepdf
+    from fontTools.pens.recordingPen import RecordingPen
+    from fontTools.ttLib import TTFont
+
+    from anthology.fonts import font_files
+
+    files = font_files()
+    if "Regular" not in files:
+        pytest.skip("the book face (fonts-ebgaramond) is not installed")
+    font = TTFont(files["Regular"])
+    strings = font["CFF "].cff.topDictIndex[0].CharStrings
+    o, x = strings["o"], strings["x"]
+    strings["o"], strings["x"] = x, o
+    cut = io.BytesIO()
+    font.save(cut)
+    gid_o = font.getGlyphID("o")
+    expected = RecordingPen()
+    TTFont(files["Regular"]).getGlyphSet()["x"].draw(expected)
+
+    root = manuscript(make_manuscript, body="Plain words, then <span class=\"own\">ooo boo moo</span>.",
+                      files={"fonts/Own.otf": cut.getvalue(),
+                             "styles/base.css": '@font-face { font-family: "Own"; src: url(../fonts/Own.otf); }\n'
+                                                '.own { font-family: "Own"; }\n'})
+    out = tmp_path / "out"
+    proc = anthology("build", root, "--out", out, "--format", "pdf")
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
+    drawn = []
+    with pikepdf.open(out / "a-small-book.pdf") as pdf:
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/FontDescriptor" and "/FontFile3" in obj:
+                program = TTFont(io.BytesIO(obj.FontFile3.read_bytes()))
+                order = program.getGlyphOrder()
+                if gid_o < len(order):
+                    pen = RecordingPen()
+                    program.getGlyphSet()[order[gid_o]].draw(pen)
+                    drawn.append(pen.value)
+    assert expected.value in drawn  # the cut's 'o' (an x) is in the book

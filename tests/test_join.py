@@ -76,8 +76,9 @@ def book(joiner: Joiner, layouts: dict, path) -> None:
 def test_the_book_has_one_subset_per_face_and_all_the_text(two, tmp_path):
     a, b = two
     joiner = Joiner(["a", "b"])
-    faces = {use.face for key in (a, b) for use in joiner.fragment(key).fonts}
-    assert len(faces) == 2 and any("Italic" in face for face in faces)
+    uses = [use for key in (a, b) for use in joiner.fragment(key).fonts]
+    faces = {use.face for use in uses}  # by file digest and face index
+    assert len(faces) == 2 and any("Italic" in use.path for use in uses)
     book(joiner, {"a": a, "b": b}, tmp_path / "book.pdf")
     assert subprocess.run(["qpdf", "--check", str(tmp_path / "book.pdf")], capture_output=True).returncode == 0
     with pikepdf.open(tmp_path / "book.pdf") as pdf:

@@ -211,7 +211,7 @@ class Cache:
             tmp.write_text(json.dumps(data))
 
 
-CACHE_FORMAT = 2  # what a cached layout holds (2: a fragment, fragment.py): a build made before misses
+CACHE_FORMAT = 3  # what a cached layout holds (2: a fragment, fragment.py; 3: faces by file digest): a build made before misses
 
 
 @functools.cache

@@ -5,16 +5,25 @@ many overlapping subsets of the same font. When a chunk's fragment is made (frag
 its fonts of installed faces are read: their glyphs' widths and text are kept, their
 programs, width arrays and ToUnicode maps are left behind, named as the face's. At the end
 each face is subset once from the installed font, with every glyph the book draws (`Merged`).
+
+A face is identified by its file's digest and its index in the file (a collection holds
+several), never by name: the PostScript name only finds the installed candidate, which is
+taken only when it draws every glyph of the chunk's font as that font does. Any other font (a
+manuscript's own cut of an installed face, a TrueType face) keeps the chunk's own subset.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
+from fontTools.pens.recordingPen import RecordingPen
+from fontTools.ttLib import TTFont
 
 from ..fonts import DROPPED_TABLES, SUBSET_SETTINGS, embedded_name, postscript_files, subset_glyphs
 from . import chunks
@@ -40,9 +49,44 @@ def cff_face(obj: pikepdf.Object, names: dict[str, str | None]) -> str | None:
 class FontUse:
     """What a chunk's font of an installed face draws: its glyphs' widths and text."""
 
-    face: str
+    face: str  # the face's identity: its file's digest and its index in the file ("<sha256>-<index>")
     widths: dict[int, int | float]  # by glyph (CID)
     text: dict[int, str]  # by glyph, as hex UTF-16
+    path: str = ""  # the installed file
+    index: int = 0  # the face's index in it (0 but in a collection)
+
+
+class Installed:
+    """An installed face, opened once per process: its file's digest, for its identity."""
+
+    def __init__(self, path: Path, index: int):
+        self.path, self.index = path, index
+        data = path.read_bytes()
+        self.key = f"{hashlib.sha256(data).hexdigest()}-{index}"
+        self.font = TTFont(io.BytesIO(data), fontNumber=index, lazy=True)
+        self.glyphs = self.font.getGlyphSet()
+        self.order = self.font.getGlyphOrder()
+
+    def drew(self, program: bytes, gids: list[int]) -> bool:
+        """Whether the embedded font program `program` draws the glyphs `gids` as this face
+        does (same outlines, same advances), every one of them: whether it was subset from this
+        face, and not from another file with the same PostScript name, such as a manuscript's
+        own cut of an installed face."""
+        try:
+            subset = TTFont(io.BytesIO(program), lazy=True)
+            glyphs, order = subset.getGlyphSet(), subset.getGlyphOrder()
+            for gid in gids:
+                if gid >= len(order) or gid >= len(self.order):
+                    return False
+                ours, theirs = self.glyphs[self.order[gid]], glyphs[order[gid]]
+                pens = RecordingPen(), RecordingPen()
+                ours.draw(pens[0])
+                theirs.draw(pens[1])
+                if pens[0].value != pens[1].value or ours.width != theirs.width:
+                    return False
+            return True
+        except Exception:  # a program fontTools cannot read is not merged
+            return False
 
 
 class Faces:
@@ -51,6 +95,7 @@ class Faces:
     def __init__(self):
         self.names: dict[str, str | None] = {}
         self._originals: dict[str, tuple[Path, int]] | None = None
+        self._installed: dict[tuple[Path, int], Installed | None] = {}
 
     @property
     def originals(self) -> dict[str, tuple[Path, int]]:
@@ -58,17 +103,37 @@ class Faces:
             self._originals = postscript_files()
         return self._originals
 
+    def installed(self, name: str, program: bytes, gids: list[int]) -> Installed | None:
+        """The installed face a chunk's font program was subset from: a candidate found by its
+        PostScript name (fontconfig's list, collections' faces at their index), kept only when
+        the glyphs the chunk draws are that face's."""
+        if name not in self.originals:
+            return None
+        where = self.originals[name]
+        if where not in self._installed:
+            try:
+                self._installed[where] = Installed(*where)
+            except Exception:  # unreadable: the chunk's own subset stays
+                self._installed[where] = None
+        face = self._installed[where]
+        return face if face is not None and face.drew(program, gids) else None
+
     def take(self, pdf: pikepdf.Pdf, named: dict[tuple[int, int], bytes]) -> list[FontUse]:
         """The fonts of installed faces in a PDF, their programs, width arrays and text maps
         named (in `named`) as the face's merged ones, which the book writes once."""
         out = []
         for obj in pdf.objects:
-            face = cff_face(obj, self.names)
-            if face is None or face not in self.originals:
+            name = cff_face(obj, self.names)
+            if name is None or name not in self.originals:
                 continue
             cid_font = obj.DescendantFonts[0]
             widths, text = font_widths(cid_font), font_text(obj)
             stand_ins = missing_codes(obj)
+            installed = self.installed(name, cid_font.FontDescriptor.FontFile3.read_bytes(),
+                                       sorted(cid for cid in widths if cid and cid not in stand_ins))
+            if installed is None:
+                continue
+            face = installed.key
             if stand_ins:
                 # Characters no font has: WeasyPrint gives each a code past the face's last
                 # glyph, which its own Encoding CMap maps to .notdef, with the width of the
@@ -76,7 +141,7 @@ class Faces:
                 # keeps its width array and text map; it shares only the glyphs' program.
                 widths = {cid: w for cid, w in widths.items() if cid and cid not in stand_ins}
                 text = {cid: t for cid, t in text.items() if cid not in stand_ins}
-            out.append(FontUse(face, widths, text))
+            out.append(FontUse(face, widths, text, str(installed.path), installed.index))
             if "/W" not in cid_font or not cid_font.W.is_indirect:
                 cid_font.W = pdf.make_indirect(pikepdf.Array())
             if "/ToUnicode" not in obj:
@@ -97,22 +162,24 @@ class Merged:
     def __init__(self):
         self.widths: dict[str, dict[int, object]] = defaultdict(dict)
         self.text: dict[str, dict[int, str]] = defaultdict(dict)
+        self.sources: dict[str, tuple[Path, int]] = {}
 
     def add(self, uses: list[FontUse]) -> None:
         for use in uses:
+            self.sources.setdefault(use.face, (Path(use.path), use.index))
             self.widths[use.face].update(use.widths)
             text = self.text[use.face]
             for gid, value in use.text.items():
                 text.setdefault(gid, value)  # the first text found for a glyph is kept
 
     def faces(self, cache: chunks.Cache):
-        """(face, font program, width array, ToUnicode map) of every face, in name order."""
-        originals = postscript_files() if self.widths else {}
+        """(face, font program, width array, ToUnicode map) of every face, in the order of
+        their identities (file digest and face index)."""
         for name in sorted(self.widths):
             widths = self.widths[name]
             gids = set(widths)
-            path, index = originals[name]
-            key = chunks.digest("font", name, path.read_bytes(), str(index), ",".join(map(str, sorted(gids))),
+            path, index = self.sources[name]
+            key = chunks.digest("font", name, ",".join(map(str, sorted(gids))),
                                 repr(SUBSET_SETTINGS), repr(DROPPED_TABLES))
             hit = cache.get(key)
             data = hit.data if hit is not None else subset_glyphs(path, gids, index)
