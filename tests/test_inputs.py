@@ -356,3 +356,39 @@ def test_a_manuscript_cut_of_an_installed_face_keeps_its_own_glyphs(make_manuscr
                     program.getGlyphSet()[order[gid_o]].draw(pen)
                     drawn.append(pen.value)
     assert expected.value in drawn  # the cut's 'o' (an x) is in the book
+
+
+# --- import, add, serve -------------------------------------------------------------------------
+
+def test_import_leaves_out_what_is_not_text_and_impossible_dates(make_manuscript, tmp_path):
+    root = manuscript(make_manuscript)
+    page = tmp_path / "page.html"
+    page.write_text('<html><head><title>T</title><meta property="article:published_time" '
+                    'content="2025-02-30T10:00:00Z"></head><body><article><h1>Bad &#xFFFF; title &#1;</h1>'
+                    '<p>Body &#xFDD0; text here.</p></article></body></html>', encoding="utf-8")
+    proc = anthology("import", page, "--into", root)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
+    assert "removed what is not text: U+0001, U+FDD0, U+FFFF" in proc.stdout
+    assert "'2025-02-30T10:00:00Z' is not a date that exists" in proc.stdout
+    [piece] = (root / "essays").iterdir()
+    assert "\uffff" not in piece.read_text(encoding="utf-8") and "date:" not in piece.read_text(encoding="utf-8")
+    check = anthology("check", root)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+@pytest.mark.parametrize("args", [["Bad \x01 title"], ["Fine", "--part", "Part \ufdd0"]])
+def test_add_refuses_what_is_not_text(make_manuscript, args):
+    root = manuscript(make_manuscript)
+    before = (root / "anthology.yml").read_bytes()
+    proc = anthology("add", *args, "--manuscript", root)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "not text" in proc.stderr, proc.stderr
+    assert not (root / "essays").exists() and (root / "anthology.yml").read_bytes() == before
+
+
+def test_serve_shows_the_errors_of_a_manuscript_it_cannot_load(make_manuscript):
+    from anthology.preview import render_page
+
+    root = manuscript(make_manuscript, title='"a\\x01b"', config_extra="date: 2026-02-30\n")
+    page, diags = render_page(root, 1)
+    assert {(Path(d.path).name, d.line) for d in diags.errors} == {("one.md", 2), ("anthology.yml", 4)}
+    assert b"U+0001" in page and b"2026-02-30" in page

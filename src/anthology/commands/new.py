@@ -13,6 +13,7 @@ from ..errors import AnthologyError
 from ..importers import create_piece, listed_pieces, piece_slug
 from ..importers.contents import ContentsError, add_to_contents
 from ..importers.markdown import yaml_scalar
+from ..readers.chars import NOT_TEXT, not_text
 from ..readers.manuscript import CONFIG_NAME
 from .schema import MODELINE, SCHEMA_NAME, schema
 
@@ -118,6 +119,10 @@ def add(title: str, manuscript: Path, part: str | None = None) -> tuple[Path, st
         raise AnthologyError(f"{root}: not a manuscript (no {CONFIG_NAME}); nothing was written")
     if not title.strip():
         raise AnthologyError("a piece needs a title")
+    for what, value in (("the title", title), ("--part", part or "")):
+        bad = NOT_TEXT.search(value)
+        if bad:
+            raise AnthologyError(f"{what}: {not_text(bad.group())}; nothing was written")
     path = create_piece(root / "essays", piece_slug(title), piece_text(title.strip()), listed_pieces(root), root)
     try:
         where = add_to_contents(root / CONFIG_NAME, path.relative_to(root).as_posix(), part)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..errors import AnthologyError
 from ..readers.body import slugify
+from ..readers.chars import NOT_TEXT
 from ..readers.manuscript import CONFIG_NAME, book_slug
 from ..readers.markdown import normalise
 from .contents import ContentsError, add_to_contents
@@ -198,6 +199,10 @@ def import_file(path: Path, manuscript: Path | None = None, *, workdir: Path | N
             if not figure.description:
                 findings.doubt("image description", figure.line, "no description: the caption will serve as the alternative text")
         result.markdown = render(draft, image_prefix="../")
+        removed = sorted(set(NOT_TEXT.findall(result.markdown)))
+        if removed:  # the manuscript would refuse them (control characters, noncharacters)
+            result.markdown = NOT_TEXT.sub("", result.markdown)
+            findings.doubt("text", 0, "removed what is not text: " + ", ".join(f"U+{ord(c):04X}" for c in removed))
         with open(piece, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(result.markdown)
     except BaseException:
