@@ -1,7 +1,9 @@
 """Pandoc-compatible Markdown to sanitised HTML with Python-Markdown.
 
-Pandoc's fenced divs (`::: verse` … `:::`) become `md_in_html` blocks so their content is
-still Markdown; verse keeps one line per line. Raw HTML passes an allowlist (nh3), so no
+Pandoc's fenced divs (`::: verse` … `:::`, `::: {lang=fr}` … `:::`) become `md_in_html` blocks
+so their content is still Markdown, in the body, in block quotes and in notes alike; verse
+keeps one line per line. Pandoc's bracketed spans (`[νοῦς]{lang=grc}`, `[Capital]{.smallcaps}`)
+become `<span>`s. Raw HTML passes an allowlist (nh3), so no
 script, handler or frame reaches either edition, and what it keeps is valid XHTML: links
 lead to the web or to a note, enumerated attributes hold values XHTML allows, and the only
 ids are the notes' own (so raw HTML cannot duplicate or hijack one).
@@ -12,18 +14,27 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+import xml.etree.ElementTree as ElementTree
 from urllib.parse import quote, urlsplit
 
 import markdown
 import nh3
+from markdown.extensions import Extension
+from markdown.extensions.attr_list import get_attrs_and_remainder
+from markdown.inlinepatterns import LinkInlineProcessor
 from lxml import html as lhtml
 
 from ..config import BCP47
 from ..typography import smarty_substitutions
 
-FENCE_OPEN = re.compile(r"^:{3,}\s*(?:\{\s*\.([A-Za-z][\w-]*)([^}]*)\}|([A-Za-z][\w-]*))\s*:*\s*$")
+# A fence may stand in a block quote (`> ::: verse`) or a note's indented text: the prefix
+# before it is repeated on every line the fence becomes.
+FENCE_PREFIX = re.compile(r"^((?:[ \t]*>)*[ \t]*)")
+FENCE_OPEN = re.compile(r"^:{3,}\s*(?:\{([^}]*)\}|([A-Za-z][\w-]*))\s*:*\s*$")
 FENCE_ATTR = re.compile(r"""([A-Za-z][\w-]*)=(?:"([^"]*)"|'([^']*)'|(\S+))""")
+FENCE_CLASS = re.compile(r"(?:^|\s)\.([A-Za-z][\w-]*)")
 FENCE_CLOSE = re.compile(r"^:{3,}\s*$")
+DIRECT_ATTRIBUTES = ("lang", "dir")  # written on the div itself; other attributes become data-*
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "div", "dl", "dt",
@@ -67,37 +78,101 @@ def normalise(text: str) -> str:
 
 
 def expand_fenced_divs(text: str) -> str:
-    """Turn `::: name` … `:::` into `<div class="name" markdown="1">` blocks, line for line."""
+    """Turn `::: name` … `:::` (or `::: {.name lang=fr}` … `:::`) into
+    `<div class="name" markdown="1">` blocks, line for line, wherever the fence stands: at
+    the margin, in a block quote or in a note's indented text."""
     out: list[str] = []
-    stack: list[str] = []
+    stack: list[tuple[str | None, str]] = []  # (class, prefix) of each open fence
+    added = False  # whether the last line out is a blank line added here
+
+    def tag(prefix: str, markup: str) -> None:
+        """The div's tag between blank lines, never doubling one (two blank lines end a note)."""
+        nonlocal added
+        if out and out[-1].strip(" \t>"):
+            out.append(prefix.rstrip())
+        out.extend([prefix + markup, prefix.rstrip()])
+        added = True
+
     for line in text.split("\n"):
-        opened = FENCE_OPEN.match(line)
+        prefix = FENCE_PREFIX.match(line).group(1)
+        rest = line[len(prefix):]
+        opened = FENCE_OPEN.match(rest)
         if opened:
-            name = (opened.group(1) or opened.group(3)).lower()
-            attrs = "".join(
-                f' data-{key.lower()}="{html.escape(vals[0] or vals[1] or vals[2])}"'
-                for key, *vals in FENCE_ATTR.findall(opened.group(2) or "")
-            )
-            stack.append(name)
-            out.extend(["", f'<div class="{name}"{attrs} markdown="1">', ""])
+            name, attrs = _fence_attributes(opened.group(1), opened.group(2))
+            stack.append((name, prefix))
+            cls = f' class="{name}"' if name else ""
+            tag(prefix, f'<div{cls}{attrs} markdown="1">')
             continue
-        if FENCE_CLOSE.match(line) and stack:
+        if FENCE_CLOSE.match(rest) and stack:
             stack.pop()
-            out.extend(["", "</div>", ""])
+            tag(prefix, "</div>")
             continue
-        if stack and stack[-1] == "verse":
-            line = _verse_line(line)
+        if stack and stack[-1][0] == "verse":
+            outer = stack[-1][1]
+            line = outer + _verse_line(line[len(outer):]) if line.startswith(outer) else _verse_line(line)
+        if added and not line.strip(" \t>") and line.rstrip() == out[-1]:
+            continue
+        added = False
         out.append(line)
-    out.extend(["", "</div>", ""] * len(stack))
+    for _, prefix in reversed(stack):
+        tag(prefix, "</div>")
     return "\n".join(out)
+
+
+def _fence_attributes(braces: str | None, bare: str | None) -> tuple[str | None, str]:
+    """The class of a fence and its other attributes: `lang` and `dir` as they are (so a
+    passage keeps its language), the rest as `data-*` attributes."""
+    if bare:
+        return bare.lower(), ""
+    classes = FENCE_CLASS.findall(braces or "")
+    attrs = ""
+    for key, *vals in FENCE_ATTR.findall(braces or ""):
+        key = key.lower()
+        name = key if key in DIRECT_ATTRIBUTES else f"data-{key}"
+        attrs += f' {name}="{html.escape(vals[0] or vals[1] or vals[2])}"'
+    return (classes[0].lower() if classes else None), attrs
 
 
 def _verse_line(line: str) -> str:
     """One line of verse: keep its indent (as em spaces) and end it with a hard break."""
     if not line.strip():
-        return ""
+        return line.rstrip()
     indent = len(line) - len(line.lstrip(" "))
     return "\u2003" * (indent // 2) + line.strip() + "  "
+
+
+class BracketedSpan(LinkInlineProcessor):
+    """Pandoc's bracketed span, `[text]{lang=el .smallcaps}`: a `<span>` with those attributes,
+    its text still Markdown (emphasis, links and note references inside it work)."""
+
+    def handleMatch(self, m, data):  # noqa: N802 (Python-Markdown's name)
+        text, index, handled = self.getText(data, m.end(0))
+        if not handled or not data.startswith("{", index):
+            return None, None, None
+        end = data.find("}", index)
+        if end < 0:
+            return None, None, None
+        attrs, rest = get_attrs_and_remainder(data[index + 1:end])
+        if rest.strip() or not attrs:
+            return None, None, None
+        span = ElementTree.Element("span")
+        classes = []
+        for key, value in attrs:
+            if key == ".":
+                classes.append(value)
+            elif key != "#" and value is not None:
+                span.set(key, value)
+        if classes:
+            span.set("class", " ".join(classes))
+        span.text = text
+        return span, m.start(0), end + 1
+
+
+class BracketedSpanExtension(Extension):
+    def extendMarkdown(self, md):  # noqa: N802
+        # after note references (175), before reference links (170) and links (160), so the
+        # span's own text is read for links, emphasis and the rest.
+        md.inlinePatterns.register(BracketedSpan(r"(?<!!)\[(?!\^)", md), "bracketed_span", 172)
 
 
 def attribute_filter(note_separator: str):
@@ -138,7 +213,7 @@ def to_html(text: str, language: str) -> str:
     text = expand_fenced_divs(normalise(text))
     separator = "-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12] + "-"
     md = markdown.Markdown(
-        extensions=["footnotes", "tables", "attr_list", "md_in_html", "smarty", "sane_lists"],
+        extensions=["footnotes", "tables", "attr_list", "md_in_html", "smarty", "sane_lists", BracketedSpanExtension()],
         extension_configs={
             "smarty": {"substitutions": smarty_substitutions(language)},
             "footnotes": {"BACKLINK_TEXT": "&#8617;", "SEPARATOR": separator},
