@@ -130,7 +130,13 @@ class Piece:
     headings: tuple[Heading, ...]
     figures: tuple[Figure, ...]
     words: int
+    # `title`, `subtitle` and `series` are plain text (contents, running heads, NCX, metadata);
+    # the *_html fields their markup, note references included, as the piece's opening prints
+    # them; `title_nav_html` the title's markup without notes or links, for contents lists.
     title_html: str = ""
+    title_nav_html: str = ""
+    subtitle_html: str = ""
+    series_html: str = ""
     generated: str | None = None  # back matter made from the book: index-of-quotations, works-cited, …
 
     @property

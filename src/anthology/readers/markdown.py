@@ -259,3 +259,39 @@ def inline_html(text: str, language: str) -> str:
     if converted.startswith("<p>") and converted.endswith("</p>") and "<p>" not in inner and "<p " not in inner:
         return inner
     return html.escape(normalise(text).strip(), quote=False)
+
+
+# --- front matter text, read with the body --------------------------------------------------
+# A title, subtitle, series line or epigraph is Markdown read in one document with the body,
+# ahead of it, so that its note references meet the body's notes and are numbered where they
+# stand. Each field is a div of its own, in a known order, before anything the body can write.
+FRONT_CLASS = "anthology-front"
+BLOCK_START = re.compile(r"(?:[#>+*-](?=\s|$)|[#>]|\d+(?=\.(?:\s|$))|(?:[-*_]\s*){3,}$|\[[^\]]*\]:|:{3})")
+
+
+def inline_source(text: str) -> str:
+    """One paragraph of front matter as one line of Markdown that reads as inline text: a
+    leading `#`, `>`, `- `, `1. ` or `[x]:` is escaped (a title "1. Introduction" is not a list)
+    and a `<div>` tag cannot close the field's own div."""
+    line = re.sub(r"\s+", " ", normalise(text)).strip()
+    line = re.sub(r"<(/?\s*div\b)", r"&lt;\1", line, flags=re.I)
+    start = BLOCK_START.match(line)
+    if start:
+        if line[0].isdigit():
+            line = start.group(0) + "\\" + line[start.end():]
+        elif line[0] == ":":
+            line = "&#58;" + line[1:]
+        else:
+            line = "\\" + line
+    return line
+
+
+def front_matter_markdown(fields: list[tuple[str, str]]) -> str:
+    """Markdown for front matter fields, `(name, text)` in reading order, to go before the
+    body: an `epigraph` is a block quote of its paragraphs, any other field one paragraph."""
+    out = []
+    for name, text in fields:
+        paragraphs = [inline_source(p) for p in re.split(r"\n[ \t]*\n", text) if p.strip()] or ["\u200b"]
+        inner = "\n>\n".join("> " + p for p in paragraphs) if name == "epigraph" else " ".join(paragraphs)
+        out.append(f'<div class="{FRONT_CLASS} {FRONT_CLASS}-{name}" markdown="1">\n\n{inner}\n\n</div>\n\n')
+    return "".join(out)
