@@ -14,7 +14,7 @@ from lxml import etree
 
 from anthology.cli import main
 
-from conftest import assert_epub_valid, outline, pdf_text_pages, write_manuscript
+from conftest import HERE, assert_epub_valid, outline, pdf_text_pages, write_manuscript
 
 NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops",
       "ncx": "http://www.daisy.org/z3986/2005/ncx/"}
@@ -35,7 +35,27 @@ MANUSCRIPT = {
               - verse-note.md
               - quote-note.md
               - epigraph.md
+              - figure.md
         """,
+    # a caption with markup and a note, a credit with a link; a table with a note and a span
+    "figure.md": """
+        ---
+        title: Figure and Table
+        author: Fay Author
+        ---
+
+        A paragraph before the figure.
+
+        ![The *Caption* of [Ἀθῆναι]{lang=grc}[^c] / Image: [The Archive](https://example.org/)](figure.svg "A plain square")
+
+        | Word | Gloss |
+        |---|---|
+        | [νοῦς]{lang=grc} | mind[^t] |
+
+        [^c]: The caption's note.
+        [^t]: The table's note.
+        """,
+    "figure.svg": (HERE / "manuscripts" / "varied" / "figure.svg").read_bytes(),
     # a note in a chapter title (The Communist Manifesto)
     "manifesto.md": """
         ---
@@ -261,6 +281,20 @@ def test_epigraph_attribution_from_front_matter_has_its_note(epub):
     assert notes_linked_both_ways(doc) == ["1 And Friedrich Engels."]
 
 
+def test_caption_credit_and_table_cell_keep_markup_and_notes(epub):
+    doc = xml(epub, "figure.xhtml")
+    figure = doc.xpath("//x:figure", namespaces=NS)[0]
+    assert figure.xpath("x:img/@alt", namespaces=NS) == ["A plain square"]
+    caption = figure.xpath("x:figcaption", namespaces=NS)[0]
+    assert caption.xpath("x:em/text()", namespaces=NS) == ["Caption"]
+    assert caption.xpath("x:span[@lang='grc']/text()", namespaces=NS) == ["Ἀθῆναι"]
+    assert caption.xpath("x:span[@class='credit']/x:a/@href", namespaces=NS) == ["https://example.org/"]
+    assert caption.xpath("x:a[@epub:type='noteref']/@href", namespaces=NS) == ["#figure-fn1"]
+    cell = doc.xpath("//x:td[x:a[@epub:type='noteref']]", namespaces=NS)
+    assert cell and doc.xpath("//x:td/x:span[@lang='grc']/text()", namespaces=NS) == ["νοῦς"]
+    assert notes_linked_both_ways(doc) == ["1 The caption’s note.", "2 The table’s note."]
+
+
 def test_epub_passes_epubcheck(epub):
     assert_epub_valid(epub)
 
@@ -272,7 +306,8 @@ def test_print_pdf_has_the_notes_and_no_markers(built):
     assert "[^" not in text and "]{" not in text and ":::" not in text
     for words in ("By bourgeoisie is meant the class of modern Capitalists.", "The subtitle’s own note.",
                   "Huret interviewed sixty-four writers.", "The note after the quotation.",
-                  "Quoted words ending the note.", "And Friedrich Engels.", "νοῦς"):
+                  "Quoted words ending the note.", "And Friedrich Engels.", "νοῦς", "The caption’s note.",
+                  "The table’s note."):
         assert words in flat, words
     # verse in a note keeps its lines: each line of verse is a line of the page
     lines = [line.strip() for line in text.splitlines()]

@@ -23,11 +23,10 @@ from ..fetcher import RefusedResource, Sandbox
 from ..model import Block, Figure, Heading, Location, Note, Quotation
 from ..quotations import unbalanced
 from .library import Library
-from .markdown import FRONT_CLASS
+from .markdown import CREDIT, FRONT_CLASS, IMAGE_CLASS  # noqa: F401 (CREDIT: lint reads it here)
 
 DASHES = ("—", "–", "―", "--")
 KEY_REF = re.compile(r"^\[?@([\w.-]+)\]?(?:\s*,\s*(.+))?$")
-CREDIT = re.compile(r"\s*(?:/\s*)?((?:Image|Photo|Photograph|Illustration|Credit|Source)\s*:\s*.+)$", re.S)
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 EPUB_TYPE = "data-epub-type"  # written as epub:type when serialised (see to_xhtml)
 
@@ -385,11 +384,17 @@ class BodyBuilder:
             self.diags.warning(self.path, line, f"unbalanced quotation marks: {problem}")
 
     # --- figures ----------------------------------------------------------------------------
-    def figure(self, p: etree._Element, img: etree._Element) -> Block:
-        alt = img.get("alt", "")
-        match = CREDIT.search(alt)
-        caption = alt[: match.start()].strip() if match else alt.strip()
-        credit = match.group(1).strip() if match else None
+    def figure(self, p: etree._Element, wrapper: etree._Element) -> Block:
+        """An image alone in its paragraph: a figure whose caption and credit keep their
+        markup and notes (see markdown.CaptionedImage)."""
+        img = wrapper.find("img")
+        cap_el, credit_el = wrapper.find("span[@class='md-caption']"), wrapper.find("span[@class='md-credit']")
+        caption = plain_text(cap_el) if cap_el is not None else ""
+        credit = (plain_text(credit_el) or None) if credit_el is not None else None
+        for extra in (wrapper.get("class") or "").split():
+            if extra != IMAGE_CLASS:
+                img.set("class", " ".join(filter(None, [img.get("class"), extra])))
+        alt = caption + (" / " + credit if credit else "")
         description = img.get("title") or caption
         img.attrib.pop("title", None)
         anchor = self.next_id("fig")
@@ -401,10 +406,10 @@ class BodyBuilder:
         fig.append(img)
         if caption or credit:
             cap = etree.SubElement(fig, "figcaption")
-            cap.text = caption + (" " if caption and credit else "")
+            if cap_el is not None:
+                fill(cap, runs(cap_el) + ([" "] if credit else []))
             if credit:
-                cr = etree.SubElement(cap, "span", {"class": "credit"})
-                cr.text = credit
+                fill(etree.SubElement(cap, "span", {"class": "credit"}), runs(credit_el))
         self.body.figures.append(Figure(src, description, caption, credit, anchor, Location(self.path, line)))
         if credit:
             self.body.quotations.append(
@@ -503,8 +508,30 @@ class BodyBuilder:
         for p in list(root.iter("p")):
             if p is not root and not len(p) and not (p.text or "").strip() and p.getparent() is not root:
                 remove_keeping_tail(p)
+        for wrapper in [el for el in root.iter("span") if IMAGE_CLASS in (el.get("class") or "").split()]:
+            if not self._is_figure(root, wrapper):
+                self._plain_image(wrapper)
         self.footnotes(root)
         return root
+
+    @staticmethod
+    def _is_figure(root: etree._Element, wrapper: etree._Element) -> bool:
+        """An image alone in a paragraph of the body is a figure, with its caption and credit."""
+        p = wrapper.getparent()
+        return (p is not None and p.tag == "p" and p.getparent() is root and len(p) == 1
+                and not (p.text or "").strip() and not (wrapper.tail or "").strip())
+
+    @staticmethod
+    def _plain_image(wrapper: etree._Element) -> None:
+        """An image in a line of text: its caption and credit become its alternative text."""
+        img = wrapper.find("img")
+        texts = [plain_text(el) for el in wrapper.findall("span")]
+        img.set("alt", " / ".join(t for t in texts if t))
+        for extra in (wrapper.get("class") or "").split():
+            if extra != IMAGE_CLASS:
+                img.set("class", " ".join(filter(None, [img.get("class"), extra])))
+        img.tail = wrapper.tail
+        wrapper.getparent().replace(wrapper, img)
 
     @staticmethod
     def take_front(root: etree._Element, names: list[str]) -> list[etree._Element | None]:
@@ -530,7 +557,9 @@ class BodyBuilder:
             if src:
                 img.set("src", src)
             else:
-                remove_keeping_tail(img)
+                parent = img.getparent()
+                wrapped = parent.tag == "span" and IMAGE_CLASS in (parent.get("class") or "").split()
+                remove_keeping_tail(parent if wrapped else img)  # a figure left out goes with its caption
         leading = True
         for el in list(root):
             if not isinstance(el.tag, str):
@@ -578,9 +607,9 @@ class BodyBuilder:
         tag = el.tag
         text = text_of(el)
         if tag == "p":
-            imgs = el.findall("img")
-            if len(imgs) == 1 and len(el) == 1 and not (el.text or "").strip() and not (imgs[0].tail or "").strip():
-                return self.figure(el, imgs[0])
+            if len(el) == 1 and IMAGE_CLASS in (el[0].get("class") or "").split() and el[0].find("img") is not None \
+                    and not (el.text or "").strip() and not (el[0].tail or "").strip():
+                return self.figure(el, el[0])
             if not text and len(el) == 0:
                 return None
             self.check_marks(text, self.source.find(text))

@@ -21,7 +21,7 @@ import markdown
 import nh3
 from markdown.extensions import Extension
 from markdown.extensions.attr_list import get_attrs_and_remainder
-from markdown.inlinepatterns import LinkInlineProcessor
+from markdown.inlinepatterns import IMAGE_LINK_RE, ImageInlineProcessor, LinkInlineProcessor
 from lxml import html as lhtml
 
 from ..config import BCP47
@@ -168,8 +168,37 @@ class BracketedSpan(LinkInlineProcessor):
         return span, m.start(0), end + 1
 
 
-class BracketedSpanExtension(Extension):
+# "Caption / Image: Credit" in an image's alternative text
+CREDIT = re.compile(r"\s*(?:/\s*)?((?:Image|Photo|Photograph|Illustration|Credit|Source)\s*:\s*.+)$", re.S)
+IMAGE_CLASS = "md-image"
+
+
+class CaptionedImage(ImageInlineProcessor):
+    """An image whose alternative text is read as Markdown: `![Caption[^1] / Image: *Credit*](…)`
+    gives `<span class="md-image"><img/><span class="md-caption">…</span><span class="md-credit">…</span></span>`,
+    the caption and credit with their markup and note references, for the body builder to
+    make a figure of (or, for an image in a line of text, an image with plain alt text)."""
+
+    def handleMatch(self, m, data):  # noqa: N802
+        img, start, end = super().handleMatch(m, data)
+        if img is None:
+            return img, start, end
+        source = self.getText(data, m.end(0))[0]
+        credit = CREDIT.search(source)
+        caption = source[: credit.start()] if credit else source
+        wrapper = ElementTree.Element("span", {"class": IMAGE_CLASS})
+        img.set("alt", "")
+        wrapper.append(img)
+        for name, text in (("md-caption", caption.strip()), ("md-credit", credit.group(1).strip() if credit else "")):
+            if text:
+                ElementTree.SubElement(wrapper, "span", {"class": name}).text = text
+        return wrapper, start, end
+
+
+class InlineExtension(Extension):
     def extendMarkdown(self, md):  # noqa: N802
+        # before note references (175), so that a note in a caption is read where it stands
+        md.inlinePatterns.register(CaptionedImage(IMAGE_LINK_RE, md), "image_link", 176)
         # after note references (175), before reference links (170) and links (160), so the
         # span's own text is read for links, emphasis and the rest.
         md.inlinePatterns.register(BracketedSpan(r"(?<!!)\[(?!\^)", md), "bracketed_span", 172)
@@ -213,7 +242,7 @@ def to_html(text: str, language: str) -> str:
     text = expand_fenced_divs(normalise(text))
     separator = "-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12] + "-"
     md = markdown.Markdown(
-        extensions=["footnotes", "tables", "attr_list", "md_in_html", "smarty", "sane_lists", BracketedSpanExtension()],
+        extensions=["footnotes", "tables", "attr_list", "md_in_html", "smarty", "sane_lists", InlineExtension()],
         extension_configs={
             "smarty": {"substitutions": smarty_substitutions(language)},
             "footnotes": {"BACKLINK_TEXT": "&#8617;", "SEPARATOR": separator},
