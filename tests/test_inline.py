@@ -65,6 +65,8 @@ MANUSCRIPT = {
 
         The history of all hitherto existing society is the history of class struggles.
 
+        PARAGRAPHS
+
         [^1]: By bourgeoisie is meant the class of modern Capitalists.
         """,
     # a note in a piece's subtitle, and markup in its series line
@@ -158,9 +160,17 @@ MANUSCRIPT = {
 }
 
 
+# enough text for the chapter to run over several pages, so it has running heads
+PARAGRAPHS = "\n\n        ".join(
+    f"Paragraph {n} of the chapter goes on about freeman and slave, patrician and plebeian, lord and serf, "
+    "guild-master and journeyman, in a word, oppressor and oppressed, standing in constant opposition "
+    "to one another, carrying on an uninterrupted, now hidden, now open fight." for n in range(1, 25))
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    root = write_manuscript(tmp_path_factory.mktemp("inline") / "ms", MANUSCRIPT)
+    files = {**MANUSCRIPT, "manifesto.md": MANUSCRIPT["manifesto.md"].replace("PARAGRAPHS", PARAGRAPHS)}
+    root = write_manuscript(tmp_path_factory.mktemp("inline") / "ms", files)
     out = tmp_path_factory.mktemp("out")
     result = CliRunner().invoke(main, ["build", str(root), "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -316,3 +326,14 @@ def test_print_pdf_has_the_notes_and_no_markers(built):
     assert "I. Bourgeois and Proletarians" in titles and "On Ἀνάγκη" in titles
     contents = [line for line in text.splitlines() if "Proletarians" in line and ". ." in line]
     assert contents and not re.search(r"Proletarians\s*\d", contents[0])  # the contents line: no note number
+
+
+def test_running_heads_show_the_title_without_its_note(built):
+    pdf = next(p for p in built.glob("*.pdf") if not p.name.endswith("-screen.pdf"))
+    pages = [page for page in pdf_text_pages(pdf) if re.search(r"Paragraph \d+ of", page)]
+    assert len(pages) >= 3
+    heads = [page.strip().splitlines()[0] for page in pages[1:]]
+    right = [head for head in heads if "Proletarians" in head]
+    assert right, heads  # the piece's title heads its recto pages
+    for head in right:
+        assert re.fullmatch(r"\s*I\. Bourgeois and Proletarians\s+\d+\s*", head), head
