@@ -22,11 +22,12 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 MANUSCRIPT = {
     "anthology.yml": """
-        title: Inline Everywhere
+        title: "Inline *Everywhere*"
+        subtitle: "On [λόγος]{lang=grc}"
         language: en
         editors: [Ada Editor]
         contents:
-          - part: Essays
+          - part: "The *Essays*"
             pieces:
               - manifesto.md
               - subtitle.md
@@ -303,6 +304,17 @@ def test_caption_credit_and_table_cell_keep_markup_and_notes(epub):
     cell = doc.xpath("//x:td[x:a[@epub:type='noteref']]", namespaces=NS)
     assert cell and doc.xpath("//x:td/x:span[@lang='grc']/text()", namespaces=NS) == ["νοῦς"]
     assert notes_linked_both_ways(doc) == ["1 The caption’s note.", "2 The table’s note."]
+
+
+def test_book_and_part_titles_keep_their_markup(epub):
+    title = xml(epub, "titlepage.xhtml")
+    assert title.xpath("//x:h1[@class='book-title']/x:em/text()", namespaces=NS) == ["Everywhere"]
+    assert title.xpath("//x:p[@class='book-subtitle']/x:span[@lang='grc']/text()", namespaces=NS) == ["λόγος"]
+    part = xml(epub, "part-the-essays.xhtml")
+    assert part.xpath("//x:h1/x:em/text()", namespaces=NS) == ["Essays"]
+    ncx = xml(epub, "toc.ncx")
+    assert ncx.xpath("//ncx:docTitle/ncx:text/text()", namespaces=NS) == ["Inline Everywhere"]
+    assert "The Essays" in ncx.xpath("//ncx:navLabel/ncx:text/text()", namespaces=NS)
 
 
 def test_epub_passes_epubcheck(epub):

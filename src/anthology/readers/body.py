@@ -52,6 +52,13 @@ def text_of(el: etree._Element) -> str:
     return re.sub(r"\s+", " ", "".join(el.itertext())).strip()
 
 
+def add_xml_lang(root: etree._Element) -> None:
+    """Double every `lang` with the `xml:lang` XHTML wants."""
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.get("lang") is not None:
+            el.set(XML_LANG, el.get("lang"))
+
+
 def is_noteref(el) -> bool:
     return isinstance(el, etree._Element) and el.tag == "a" and "noteref" in (el.get("class") or "").split()
 
@@ -502,9 +509,7 @@ class BodyBuilder:
         doubled by the `xml:lang` XHTML wants, and no empty paragraph (Markdown leaves one
         where a fence closes in a block quote)."""
         root = lhtml.fragment_fromstring(markup or "<p></p>", create_parent="div")
-        for el in root.iter():
-            if isinstance(el.tag, str) and el.get("lang") is not None:
-                el.set(XML_LANG, el.get("lang"))
+        add_xml_lang(root)
         for p in list(root.iter("p")):
             if p is not root and not len(p) and not (p.text or "").strip() and p.getparent() is not root:
                 remove_keeping_tail(p)

@@ -16,7 +16,7 @@ from ..fetcher import RefusedResource, Sandbox
 from ..locate import CONFIG_NAME, manuscript_root
 from ..model import Anthology, BookMeta, Contributor, Part, Piece
 from ..quotations import check_quotations
-from .body import (Attribution, BodyBuilder, SourceLines, inner_xhtml, plain_text, runs, slugify,
+from .body import (Attribution, BodyBuilder, add_xml_lang, SourceLines, inner_xhtml, plain_text, runs, slugify,
                    without_notes_or_links)
 from .library import QUOTATIONS, SOURCES, Library, load_library
 from .markdown import MarkupTooDeep, front_matter_markdown, normalise, to_html
@@ -182,6 +182,14 @@ def load_piece(path: Path, root: Path, role: str, part_id: str | None, language:
     )
 
 
+def inline_text(text: str, language: str) -> tuple[str, str, str]:
+    """A part's or the book's title, subtitle or series line: (markup, markup for the
+    contents, plain text). Emphasis, links and spans work; there is no piece for a note."""
+    root = lhtml.fragment_fromstring(to_html(front_matter_markdown([("text", text)]), language), create_parent="div")
+    add_xml_lang(root)
+    return (inline_parts(root[0]) if len(root) else None) or (escape(text), escape(text), text)
+
+
 def inline_parts(el) -> tuple[str, str, str] | None:
     """A front matter field's (markup, markup for the contents, plain text)."""
     if el is None:
@@ -216,7 +224,7 @@ def prefetch(root: Path, contents: list, role_at, language: str, library, librar
     parts: set[str] = set()
     for i, item in enumerate(contents):
         if isinstance(item, dict) and isinstance(item.get("part"), str) and isinstance(item.get("pieces"), list):
-            part_id = "part-" + slugify(item["part"])
+            part_id = "part-" + slugify(inline_text(item["part"].strip(), language)[2])
             while part_id in parts:
                 part_id += "-2"
             parts.add(part_id)
@@ -367,12 +375,13 @@ def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None,
             if not isinstance(pieces_spec, list) or not pieces_spec:
                 diags.error(config_path, doc.line(("contents", i, "pieces")), f"part '{title}' needs a list of pieces")
                 continue
-            part_id = "part-" + slugify(title)
+            markup, nav, plain = inline_text(title.strip(), language)
+            part_id = "part-" + slugify(plain)
             while part_id in taken:
                 part_id += "-2"
             taken.add(part_id)
             pieces = [piece_at(v, ("contents", i, "pieces", j), "body", part_id) for j, v in enumerate(pieces_spec)]
-            entries.append(Part(part_id, title.strip(), tuple(p for p in pieces if p)))
+            entries.append(Part(part_id, plain, tuple(p for p in pieces if p), title_html=markup, title_nav_html=nav))
         else:
             piece = piece_at(item, ("contents", i), role_at(i), None)
             if piece:
@@ -385,13 +394,18 @@ def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None,
 
     slug = book_slug(config.title)
     identifier = config.identifier or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'anthology:' + config.title)}"
+    title, subtitle, series = (inline_text(text, config.language) if text else ("", "", None)
+                               for text in (config.title, config.subtitle, config.series))
     meta = BookMeta(
-        title=config.title,
+        title=title[2],
+        title_html=title[0],
+        subtitle_html=subtitle[0],
+        series_html=series[0],
         language=config.language,
         slug=slug,
         identifier=identifier,
-        subtitle=config.subtitle,
-        series=config.series,
+        subtitle=subtitle[2],
+        series=series[2],
         editors=tuple(config.editors),
         publisher=config.publisher,
         date=config.date,
