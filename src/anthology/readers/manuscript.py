@@ -195,8 +195,9 @@ def inline_parts(el) -> tuple[str, str, str] | None:
     if el is None:
         return None
     paragraph = el.find("p")
-    if paragraph is None or len(el) != 1:
-        paragraph = el
+    if paragraph is None or len(el) != 1:  # not one paragraph of text: give its words only
+        plain = plain_text(el)
+        return escape(plain), escape(plain), plain
     return inner_xhtml(paragraph), inner_xhtml(without_notes_or_links(paragraph)), plain_text(paragraph)
 
 

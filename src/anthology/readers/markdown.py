@@ -298,12 +298,18 @@ FRONT_CLASS = "anthology-front"
 BLOCK_START = re.compile(r"(?:[#>+*-](?=\s|$)|[#>]|\d+(?=\.(?:\s|$))|(?:[-*_]\s*){3,}$|\[[^\]]*\]:|:{3})")
 
 
+BLOCK_TAG = re.compile(r"<(/?\s*(?:address|article|aside|blockquote|dd|details|div|dl|dt|fieldset|figcaption|figure|"
+                       r"footer|form|h[1-6]|header|hr|li|main|nav|ol|p|pre|section|table|tbody|td|tfoot|th|thead|"
+                       r"tr|ul)\b)", re.I)
+
+
 def inline_source(text: str) -> str:
     """One paragraph of front matter as one line of Markdown that reads as inline text: a
     leading `#`, `>`, `- `, `1. ` or `[x]:` is escaped (a title "1. Introduction" is not a list)
-    and a `<div>` tag cannot close the field's own div."""
+    and so is a block's tag (`<div>`, `<p>`, `<table>`: a heading holds phrasing only, and a
+    `</div>` would close the field's own div); inline tags such as `<i>` are kept."""
     line = re.sub(r"\s+", " ", normalise(text)).strip()
-    line = re.sub(r"<(/?\s*div\b)", r"&lt;\1", line, flags=re.I)
+    line = BLOCK_TAG.sub(r"&lt;\1", line)
     start = BLOCK_START.match(line)
     if start:
         if line[0].isdigit():
