@@ -35,7 +35,7 @@ TAG = re.compile(r"</?[A-Za-z][^>]*>|<(?:https?|mailto):[^>]*>")
 URL = re.compile(r"\b(?:https?|mailto|ftp):[^\s<>()]+")
 DESTINATION = re.compile(r"\]\((?:<[^>]*>|[^\s)]*)(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)")
 REFERENCE = re.compile(r"^\s{0,3}\[(?!\^)[^\]]+\]:.*$")
-ATTRIBUTES = re.compile(r"\{\s*[#.:][^}]*\}")
+ATTRIBUTES = re.compile(r"\{\s*(?:[#.:]|[A-Za-z][\w-]*=)[^}]*\}")  # {.class}, {lang="el"}: attributes, not prose
 LINE_PREFIX = re.compile(r"^\s*(?:>\s?)*\s*(?:(?:[-*+]|\d+[.)]|#{1,6})\s+|\[\^[^\]]+\]:\s*)?")
 
 IMAGE = re.compile(r"!\[(?P<alt>(?:[^\]\\]|\\.)*)\]\((?P<dest><[^>]*>|[^\s)]*)"

@@ -7,6 +7,7 @@ notes and contributors each piece carries. No I/O happens here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -130,8 +131,18 @@ class Piece:
     headings: tuple[Heading, ...]
     figures: tuple[Figure, ...]
     words: int
+    # `title`, `subtitle` and `series` are plain text (contents, running heads, NCX, metadata);
+    # the *_html fields their markup, note references included, as the piece's opening prints
+    # them; `title_nav_html` the title's markup without notes or links, for contents lists.
     title_html: str = ""
+    title_nav_html: str = ""
+    subtitle_html: str = ""
+    series_html: str = ""
     generated: str | None = None  # back matter made from the book: index-of-quotations, works-cited, …
+
+    def __post_init__(self) -> None:
+        _default_markup(self, title_html=self.title, title_nav_html=self.title,
+                        subtitle_html=self.subtitle, series_html=self.series)
 
     @property
     def byline(self) -> str:
@@ -145,8 +156,13 @@ class Piece:
 @dataclass(frozen=True)
 class Part:
     id: str
-    title: str
+    title: str  # plain text; its markup in title_html (title_nav_html: without links, for contents)
     pieces: tuple[Piece, ...]
+    title_html: str = ""
+    title_nav_html: str = ""
+
+    def __post_init__(self) -> None:
+        _default_markup(self, title_html=self.title, title_nav_html=self.title)
 
 
 @dataclass(frozen=True)
@@ -168,6 +184,13 @@ class BookMeta:
     isbn_print: str | None = None
     isbn_ebook: str | None = None
     subjects: tuple[str, ...] = ()
+    # title, subtitle and series are plain text (metadata, cover, running heads); their markup here
+    title_html: str = ""
+    subtitle_html: str = ""
+    series_html: str = ""
+
+    def __post_init__(self) -> None:
+        _default_markup(self, title_html=self.title, subtitle_html=self.subtitle, series_html=self.series)
 
     @property
     def running_title(self) -> str:
@@ -213,6 +236,13 @@ class Anthology:
     @property
     def quotations(self) -> list[Quotation]:
         return [q for piece in self.pieces for q in piece.quotations]
+
+
+def _default_markup(obj, **plain: str | None) -> None:
+    """Fill the markup fields a reader left empty with their plain text, escaped."""
+    for name, text in plain.items():
+        if name.endswith("html") and not getattr(obj, name) and text:
+            object.__setattr__(obj, name, escape(text, quote=False))
 
 
 def sort_name(name: str) -> str:

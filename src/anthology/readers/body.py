@@ -7,6 +7,8 @@ figure with caption and credit, `* * *` a section break, footnotes EPUB notes.
 
 from __future__ import annotations
 
+import copy
+import html
 import os
 import re
 from dataclasses import dataclass, field
@@ -21,10 +23,11 @@ from ..fetcher import RefusedResource, Sandbox
 from ..model import Block, Figure, Heading, Location, Note, Quotation
 from ..quotations import unbalanced
 from .library import Library
+from .markdown import CREDIT, FRONT_CLASS, IMAGE_CLASS  # noqa: F401 (CREDIT: lint reads it here)
 
 DASHES = ("—", "–", "―", "--")
 KEY_REF = re.compile(r"^\[?@([\w.-]+)\]?(?:\s*,\s*(.+))?$")
-CREDIT = re.compile(r"\s*(?:/\s*)?((?:Image|Photo|Photograph|Illustration|Credit|Source)\s*:\s*.+)$", re.S)
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 EPUB_TYPE = "data-epub-type"  # written as epub:type when serialised (see to_xhtml)
 
 
@@ -47,6 +50,155 @@ def to_xhtml(el: etree._Element) -> str:
 
 def text_of(el: etree._Element) -> str:
     return re.sub(r"\s+", " ", "".join(el.itertext())).strip()
+
+
+def add_xml_lang(root: etree._Element) -> None:
+    """Double every `lang` with the `xml:lang` XHTML wants."""
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.get("lang") is not None:
+            el.set(XML_LANG, el.get("lang"))
+
+
+def is_noteref(el) -> bool:
+    return isinstance(el, etree._Element) and el.tag == "a" and "noteref" in (el.get("class") or "").split()
+
+
+def plain_text(nodes) -> str:
+    """The words of an element, or of a run of text and elements, without note references:
+    a title as contents, running heads and indexes give it."""
+    out: list[str] = []
+
+    def walk(el: etree._Element) -> None:
+        if not is_noteref(el):
+            out.append(el.text or "")
+            for child in el:
+                walk(child)
+        out.append(el.tail or "")
+
+    if isinstance(nodes, etree._Element):
+        out.append(nodes.text or "")
+        for child in nodes:
+            walk(child)
+    else:
+        for node in nodes:
+            if isinstance(node, str):
+                out.append(node)
+            else:
+                walk(node)
+                out.pop()  # a node in a run carries no tail: the next text is its own item
+    return re.sub(r"\s+", " ", "".join(out)).strip()
+
+
+def inner_xhtml(el: etree._Element) -> str:
+    """What an element holds, as XHTML: its text and its children."""
+    out = html.escape(el.text or "", quote=False)
+    for child in el:
+        if isinstance(child.tag, str):
+            out += to_xhtml(child)
+        out += html.escape(child.tail or "", quote=False)
+    return out
+
+
+def without_notes_or_links(el: etree._Element) -> etree._Element:
+    """A copy of inline markup fit for a link in the contents: no note references, no links
+    (a link in a link is invalid), no ids (the original keeps them)."""
+    el = copy.deepcopy(el)
+    for ref in [a for a in el.iter("a") if is_noteref(a)]:
+        remove_keeping_tail(ref)
+    for a in list(el.iter("a")):
+        unwrap(a)
+    for node in el.iter():
+        if isinstance(node.tag, str):
+            node.attrib.pop("id", None)
+    return el
+
+
+def unwrap(el: etree._Element) -> None:
+    """Replace an element by what it holds."""
+    parent = el.getparent()
+    index = parent.index(el)
+    items = runs(el) + ([el.tail] if el.tail else [])
+    parent.remove(el)
+    prev = parent[index - 1] if index > 0 else None
+    for item in items:
+        if isinstance(item, str):
+            if prev is None:
+                parent.text = (parent.text or "") + item
+            else:
+                prev.tail = (prev.tail or "") + item
+        else:
+            parent.insert(index, item)
+            prev, index = item, index + 1
+
+
+def runs(p: etree._Element) -> list:
+    """A paragraph's content as a run of strings and elements (each element without its tail)."""
+    items: list = [p.text] if p.text else []
+    for child in list(p):
+        tail, child.tail = child.tail, None
+        p.remove(child)
+        items.append(child)
+        if tail:
+            items.append(tail)
+    p.text = None
+    return items
+
+
+def fill(container: etree._Element, items: list) -> etree._Element:
+    """Append a run of strings and elements to an element."""
+    for item in items:
+        if isinstance(item, str):
+            if len(container):
+                container[-1].tail = (container[-1].tail or "") + item
+            else:
+                container.text = (container.text or "") + item
+        else:
+            container.append(item)
+    return container
+
+
+def trim(items: list, chars: str = " \t\n,") -> list:
+    """A run without the spaces and commas at either end."""
+    items = list(items)
+    while items and isinstance(items[0], str) and not items[0].lstrip(chars):
+        items.pop(0)
+    while items and isinstance(items[-1], str) and not items[-1].rstrip(chars):
+        items.pop()
+    if items and isinstance(items[0], str):
+        items[0] = items[0].lstrip(chars)
+    if items and isinstance(items[-1], str):
+        items[-1] = items[-1].rstrip(chars)
+    return items
+
+
+def split_run(items: list, separator: str = ",") -> tuple[list, list]:
+    """A run cut at the first separator outside its elements."""
+    for i, item in enumerate(items):
+        if isinstance(item, str) and separator in item:
+            before, after = item.split(separator, 1)
+            return items[:i] + ([before] if before else []), ([after] if after else []) + items[i + 1:]
+    return items, []
+
+
+@dataclass
+class Attribution:
+    """Who and what a quotation is from: plain text for indexes and checks, and the runs of
+    marked-up text (with their note references) that the footer prints."""
+
+    author: str | None = None
+    work: str | None = None
+    locator: str | None = None
+    key: str | None = None
+    paragraph: etree._Element | None = None  # the attribution paragraph it was read from
+    author_run: list = field(default_factory=list)
+    work_run: list = field(default_factory=list)
+    locator_run: list = field(default_factory=list)
+
+    @classmethod
+    def of(cls, author_run: list, work_run: list, locator_run: list = (), **kw) -> "Attribution":
+        author_run, work_run, locator_run = trim(author_run), trim(work_run), trim(list(locator_run))
+        return cls(plain_text(author_run) or None, plain_text(work_run) or None, plain_text(locator_run) or None,
+                   author_run=author_run, work_run=work_run, locator_run=locator_run, **kw)
 
 
 def slugify(text: str) -> str:
@@ -140,52 +292,66 @@ class BodyBuilder:
         return f"{self.pid}-{kind}{self.counter}"
 
     # --- quotations -------------------------------------------------------------------------
-    def attribution(self, bq: etree._Element):
-        """Split a closing "— Author, *Work*, locator" (or "— @key, locator") paragraph into
-        (author, work, locator, key, the paragraph)."""
-        none = (None, None, None, None, None)
+    def attribution(self, bq: etree._Element) -> Attribution | None:
+        """Read a closing "— Author, *Work*, locator" (or "— @key, locator") paragraph, keeping
+        its markup and note references for the footer."""
         paras = [c for c in bq if c.tag == "p"]
         if not paras or not is_attribution(paras[-1]) or bq[-1] is not paras[-1]:
-            return none
+            return None
         last = paras[-1]
         head = (last.text or "").lstrip()
         dash = next(d for d in DASHES if head.startswith(d))
-        whole = text_of(last)[len(dash):].strip()
+        whole = plain_text(last)[len(dash):].strip()
         ref = KEY_REF.match(whole)
         if len(paras) < 2 and not ref:
-            return none
+            return None
         last.text = head[len(dash):].lstrip()
+        items = runs(last)
         if ref:
-            return None, None, ref.group(2), ref.group(1), last
-        cite = next((c for c in last if c.tag in ("em", "cite", "i")), None)
+            return Attribution.of([], [], split_run(items)[1], key=ref.group(1), paragraph=last)
+        cite = next((i for i, c in enumerate(items) if not isinstance(c, str) and c.tag in ("em", "cite", "i")), None)
         if cite is not None:
-            author = (last.text or "").strip().rstrip(",").strip() or None
-            work = text_of(cite) or None
-            locator = (cite.tail or "").strip().lstrip(",").strip() or None
-            for extra in cite.itersiblings():
-                locator = ((locator or "") + " " + text_of(extra) + (extra.tail or "")).strip() or locator
-        else:
-            author, _, rest = whole.partition(",")
-            author = author.strip() or None
-            work = rest.strip() or None
-            locator = None
-        return author, work, locator, None, last
+            return Attribution.of(items[:cite], runs(items[cite]), items[cite + 1:], paragraph=last)
+        author, work = split_run(items)
+        return Attribution.of(author, work, paragraph=last)
+
+    def footer(self, bq: etree._Element, attribution: Attribution) -> None:
+        """The printed attribution: "— Author, *Work*, locator", with its notes."""
+        footer = etree.SubElement(bq, "footer")
+        span = etree.SubElement(footer, "span", {"class": "attribution"})
+        span.text = "— "
+        parts = []
+        if attribution.author_run:
+            parts.append(fill(etree.Element("span", {"class": "author"}), attribution.author_run))
+        if attribution.work_run:
+            parts.append(fill(etree.Element("cite"), attribution.work_run))
+        if attribution.locator_run and parts:
+            parts.append(attribution.locator_run)
+        for i, part in enumerate(parts):
+            if i:
+                fill(span, [", "])
+            fill(span, part if isinstance(part, list) else [part])
 
     def quotation(self, bq: etree._Element, kind: str, line: int = 0, given: etree._Element | None = None,
-                  key: str | None = None) -> Block:
+                  key: str | None = None, attribution: Attribution | None = None) -> Block:
         """A block quote as a quotation; `given` is a `::: {.quote author=… work=…}` wrapper
-        whose attribution the text already states, so it is recorded but not printed again.
-        An attribution `— @key` (or a `key`) takes author, work and, when the quote is left
-        empty, its words from the quotation library."""
-        author, work, locator, ref_key, attribution = self.attribution(bq)
-        key = key or ref_key
-        if given is not None and attribution is None:
+        whose attribution the text already states, so it is recorded but not printed again;
+        `attribution` is one read elsewhere (an epigraph's front matter). An attribution
+        `— @key` (or a `key`) takes author, work and, when the quote is left empty, its words
+        from the quotation library."""
+        if attribution is None:
+            attribution = self.attribution(bq)
+        printed = attribution is not None
+        attribution = attribution or Attribution()
+        author, work, locator = attribution.author, attribution.work, attribution.locator
+        key = key or attribution.key
+        if given is not None and not printed:
             author, work, locator = given.get("data-author"), given.get("data-work"), given.get("data-locator")
             key = given.get("data-key")
         anchor = self.next_id("q")
-        if attribution is not None:
-            bq.remove(attribution)
-        text = " ".join(text_of(p) for p in bq)
+        if attribution.paragraph is not None:
+            bq.remove(attribution.paragraph)
+        text = " ".join(plain_text(p) for p in bq)
         line = line or self.source.find(text or (key or ""), ">")
         extra = {}
         if key is not None:
@@ -201,20 +367,12 @@ class BodyBuilder:
                     p = etree.SubElement(bq, "p")
                     p.text = entry.text
                     text = entry.text
-        if attribution is not None:
-            footer = etree.SubElement(bq, "footer")
-            span = etree.SubElement(footer, "span", {"class": "attribution"})
-            span.text = "— "
-            if author:
-                a = etree.SubElement(span, "span", {"class": "author"})
-                a.text = author
-            if work:
-                if author:
-                    (a.tail) = ", "
-                c = etree.SubElement(span, "cite")
-                c.text = work
-                if locator:
-                    c.tail = ", " + locator
+                if printed:  # the library names who and what; the line gives the place
+                    attribution.author_run = [author] if author else []
+                    attribution.work_run = [work] if work else []
+                    attribution.locator_run = [locator] if locator else []
+        if printed:
+            self.footer(bq, attribution)
         self.check_marks(text, line)
         bq.set("id", anchor)
         classes = ["quotation"] + (["attributed"] if author or work else [])
@@ -227,18 +385,23 @@ class BodyBuilder:
             Quotation(kind, text, author, work, Location(self.path, line), self.pid, anchor, locator, key, **extra)
         )
         return Block("epigraph" if kind == "epigraph" else "quotation", to_xhtml(bq), text)
-
     def check_marks(self, text: str, line: int) -> None:
         problem = unbalanced(text, self.language)
         if problem:
             self.diags.warning(self.path, line, f"unbalanced quotation marks: {problem}")
 
     # --- figures ----------------------------------------------------------------------------
-    def figure(self, p: etree._Element, img: etree._Element) -> Block:
-        alt = img.get("alt", "")
-        match = CREDIT.search(alt)
-        caption = alt[: match.start()].strip() if match else alt.strip()
-        credit = match.group(1).strip() if match else None
+    def figure(self, p: etree._Element, wrapper: etree._Element) -> Block:
+        """An image alone in its paragraph: a figure whose caption and credit keep their
+        markup and notes (see markdown.CaptionedImage)."""
+        img = wrapper.find("img")
+        cap_el, credit_el = wrapper.find("span[@class='md-caption']"), wrapper.find("span[@class='md-credit']")
+        caption = plain_text(cap_el) if cap_el is not None else ""
+        credit = (plain_text(credit_el) or None) if credit_el is not None else None
+        for extra in (wrapper.get("class") or "").split():
+            if extra != IMAGE_CLASS:
+                img.set("class", " ".join(filter(None, [img.get("class"), extra])))
+        alt = caption + (" / " + credit if credit else "")
         description = img.get("title") or caption
         img.attrib.pop("title", None)
         anchor = self.next_id("fig")
@@ -250,10 +413,10 @@ class BodyBuilder:
         fig.append(img)
         if caption or credit:
             cap = etree.SubElement(fig, "figcaption")
-            cap.text = caption + (" " if caption and credit else "")
+            if cap_el is not None:
+                fill(cap, runs(cap_el) + ([" "] if credit else []))
             if credit:
-                cr = etree.SubElement(cap, "span", {"class": "credit"})
-                cr.text = credit
+                fill(etree.SubElement(cap, "span", {"class": "credit"}), runs(credit_el))
         self.body.figures.append(Figure(src, description, caption, credit, anchor, Location(self.path, line)))
         if credit:
             self.body.quotations.append(
@@ -334,13 +497,63 @@ class BodyBuilder:
                 else:
                     parent.text = (parent.text or "").rstrip("\xa0 ") + (back.tail or "")
                 parent.remove(back)
-            inner = "".join(to_xhtml(child) + (child.tail or "") for child in li if child.tag is not etree.Comment)
+                if parent.tag == "p" and not len(parent) and not (parent.text or "").strip():
+                    parent.getparent().remove(parent)  # the back link's own paragraph, after a quote or a list
+            inner = "".join(to_xhtml(child) + html.escape(child.tail or "", quote=False)
+                            for child in li if child.tag is not etree.Comment)
             self.body.notes.append(Note(number, f"{self.pid}-fn{number}", f"{self.pid}-fnref{number}", inner.strip()))
 
     # --- the whole body ---------------------------------------------------------------------
-    def build(self, html: str) -> Body:
-        root = lhtml.fragment_fromstring(html or "<p></p>", create_parent="div")
+    def parse(self, markup: str) -> etree._Element:
+        """The piece's HTML as a tree, its notes numbered and taken out of it, every `lang`
+        doubled by the `xml:lang` XHTML wants, and no empty paragraph (Markdown leaves one
+        where a fence closes in a block quote)."""
+        root = lhtml.fragment_fromstring(markup or "<p></p>", create_parent="div")
+        add_xml_lang(root)
+        for p in list(root.iter("p")):
+            if p is not root and not len(p) and not (p.text or "").strip() and p.getparent() is not root:
+                remove_keeping_tail(p)
+        for wrapper in [el for el in root.iter("span") if IMAGE_CLASS in (el.get("class") or "").split()]:
+            if not self._is_figure(root, wrapper):
+                self._plain_image(wrapper)
         self.footnotes(root)
+        return root
+
+    @staticmethod
+    def _is_figure(root: etree._Element, wrapper: etree._Element) -> bool:
+        """An image alone in a paragraph of the body is a figure, with its caption and credit."""
+        p = wrapper.getparent()
+        return (p is not None and p.tag == "p" and p.getparent() is root and len(p) == 1
+                and not (p.text or "").strip() and not (wrapper.tail or "").strip())
+
+    @staticmethod
+    def _plain_image(wrapper: etree._Element) -> None:
+        """An image in a line of text: its caption and credit become its alternative text."""
+        img = wrapper.find("img")
+        texts = [plain_text(el) for el in wrapper.findall("span")]
+        img.set("alt", " / ".join(t for t in texts if t))
+        for extra in (wrapper.get("class") or "").split():
+            if extra != IMAGE_CLASS:
+                img.set("class", " ".join(filter(None, [img.get("class"), extra])))
+        img.tail = wrapper.tail
+        wrapper.getparent().replace(wrapper, img)
+
+    @staticmethod
+    def take_front(root: etree._Element, names: list[str]) -> list[etree._Element | None]:
+        """The front matter fields (see markdown.front_matter_markdown) from the start of the
+        tree, in the order they were written; None for one that is not where it should be."""
+        out = []
+        for name in names:
+            first = root[0] if len(root) else None
+            if first is not None and f"{FRONT_CLASS}-{name}" in (first.get("class") or "").split():
+                root.remove(first)
+                out.append(first)
+            else:
+                out.append(None)
+        return out
+
+    def build(self, markup: str | etree._Element) -> Body:
+        root = self.parse(markup) if isinstance(markup, str) else markup
         self._shift_headings(root)
         self._mark_lead_ins(root)
         self._name_text_blocks(root)
@@ -349,7 +562,9 @@ class BodyBuilder:
             if src:
                 img.set("src", src)
             else:
-                remove_keeping_tail(img)
+                parent = img.getparent()
+                wrapped = parent.tag == "span" and IMAGE_CLASS in (parent.get("class") or "").split()
+                remove_keeping_tail(parent if wrapped else img)  # a figure left out goes with its caption
         leading = True
         for el in list(root):
             if not isinstance(el.tag, str):
@@ -397,9 +612,9 @@ class BodyBuilder:
         tag = el.tag
         text = text_of(el)
         if tag == "p":
-            imgs = el.findall("img")
-            if len(imgs) == 1 and len(el) == 1 and not (el.text or "").strip() and not (imgs[0].tail or "").strip():
-                return self.figure(el, imgs[0])
+            if len(el) == 1 and IMAGE_CLASS in (el[0].get("class") or "").split() and el[0].find("img") is not None \
+                    and not (el.text or "").strip() and not (el[0].tail or "").strip():
+                return self.figure(el, el[0])
             if not text and len(el) == 0:
                 return None
             self.check_marks(text, self.source.find(text))

@@ -16,10 +16,11 @@ from ..fetcher import RefusedResource, Sandbox
 from ..locate import CONFIG_NAME, manuscript_root
 from ..model import Anthology, BookMeta, Contributor, Part, Piece
 from ..quotations import check_quotations
-from .body import BodyBuilder, SourceLines, slugify
+from .body import (Attribution, BodyBuilder, add_xml_lang, SourceLines, inner_xhtml, plain_text, runs, slugify,
+                   without_notes_or_links)
 from .library import QUOTATIONS, SOURCES, Library, load_library
 from .chars import NOT_TEXT, not_text, referenced_not_text
-from .markdown import MarkupTooDeep, inline_html, normalise, to_html
+from .markdown import MarkupTooDeep, front_matter_markdown, normalise, to_html
 from .piececache import PieceCache
 from .yamlsource import load_yaml
 
@@ -101,7 +102,8 @@ def generated_piece(kind: str, title: str | None, role: str, part_id: str | None
     """Back matter made from the book itself; its content is rendered by the editions."""
     pid = piece_id(Path(kind), taken)
     title = title or GENERATED[kind]
-    return Piece(id=pid, slug=pid, source_path=where, title=title, title_html=escape(title), subtitle=None,
+    return Piece(id=pid, slug=pid, source_path=where, title=title, title_html=escape(title),
+                 title_nav_html=escape(title), subtitle=None,
                  authors=(), date=None, series=None, source=None, role=role, part_id=part_id, epigraphs=(),
                  blocks=(), notes=(), quotations=(), headings=(), figures=(), words=0, generated=kind)
 
@@ -125,28 +127,55 @@ def load_piece(path: Path, root: Path, role: str, part_id: str | None, language:
         diags.warning(path, doc.line((key,)), f"unknown front matter key '{key}' is ignored")
     pid = piece_id(path, taken)
     builder = BodyBuilder(pid, path, root, SourceLines(body_text, body_line), diags, library, language)
+    # Series, title, subtitle and epigraphs are read with the body, in reading order, so their
+    # notes are the piece's notes and their markup works as in the body.
+    fields = [(name, value) for name, value in (("series", fm.series), ("title", fm.title), ("subtitle", fm.subtitle))
+              if value and value.strip()]
+    for epi in fm.epigraphs:
+        if not isinstance(epi, str):
+            fields += [(name, value) for name, value in (("epigraph", epi.text), ("author", epi.author), ("work", epi.work))
+                       if value and value.strip()]
+    tree = builder.parse(to_html(front_matter_markdown(fields) + body_text, language))
+    taken_front = builder.take_front(tree, [name for name, _ in fields])
+    front = {name: el for (name, _), el in zip(fields, taken_front) if name in ("series", "title", "subtitle")}
+    shown = {name: inline_parts(el) for name, el in front.items()}
+    epigraph_parts = iter(el for (name, _), el in zip(fields, taken_front) if name not in front)
     epigraph_blocks = []
     for i, epi in enumerate(fm.epigraphs):
+        line = doc.line(("epigraphs", i))
         if isinstance(epi, str):
             bq = lhtml.fragment_fromstring("<blockquote></blockquote>")
-            epigraph_blocks.append(builder.quotation(bq, "epigraph", line=doc.line(("epigraphs", i)), key=epi))
+            epigraph_blocks.append(builder.quotation(bq, "epigraph", line=line, key=epi))
             continue
-        attribution = ", ".join(filter(None, [escape(epi.author or ""), f"<em>{escape(epi.work)}</em>" if epi.work else ""]))
-        html = f"<blockquote><p>{inline_html(epi.text, language)}</p>"
-        html += f"<p>— {attribution}</p></blockquote>" if attribution else "</blockquote>"
-        bq = lhtml.fragment_fromstring(html)
-        epigraph_blocks.append(builder.quotation(bq, "epigraph", line=doc.line(("epigraphs", i))))
-    body = builder.build(to_html(body_text, language))
+        given = {name: next(epigraph_parts) for name in ("epigraph", "author", "work")
+                 if getattr(epi, "text" if name == "epigraph" else name, None) and
+                 getattr(epi, "text" if name == "epigraph" else name).strip()}
+        bq = given["epigraph"].find("blockquote") if given.get("epigraph") is not None else None
+        if bq is None:
+            bq = lhtml.fragment_fromstring(f"<blockquote><p>{escape(epi.text)}</p></blockquote>")
+        run = {}
+        for name in ("author", "work"):
+            paragraph = given[name].find("p") if given.get(name) is not None else None
+            run[name] = runs(paragraph) if paragraph is not None else [getattr(epi, name)] if name in given else []
+        attribution = Attribution.of(run["author"], run["work"]) if run["author"] or run["work"] else None
+        epigraph_blocks.append(builder.quotation(bq, "epigraph", line=line, attribution=attribution))
+    body = builder.build(tree)
+    title = shown.get("title") or (escape(fm.title), escape(fm.title), fm.title)
+    subtitle = shown.get("subtitle") or (escape(fm.subtitle or ""), escape(fm.subtitle or ""), fm.subtitle)
+    series = shown.get("series") or (escape(fm.series or ""), escape(fm.series or ""), fm.series)
     return Piece(
         id=pid,
         slug=pid,
         source_path=path,
-        title=fm.title,
-        title_html=inline_html(fm.title, language),
-        subtitle=fm.subtitle,
+        title=title[2] or fm.title,
+        title_html=title[0],
+        title_nav_html=title[1],
+        subtitle=subtitle[2],
+        subtitle_html=subtitle[0],
+        series_html=series[0],
         authors=fm.authors,
         date=fm.date,
-        series=fm.series,
+        series=series[2],
         source=fm.source,
         role=role,
         part_id=part_id,
@@ -158,6 +187,25 @@ def load_piece(path: Path, root: Path, role: str, part_id: str | None, language:
         figures=tuple(body.figures),
         words=body.words,
     )
+
+
+def inline_text(text: str, language: str) -> tuple[str, str, str]:
+    """A part's or the book's title, subtitle or series line: (markup, markup for the
+    contents, plain text). Emphasis, links and spans work; there is no piece for a note."""
+    root = lhtml.fragment_fromstring(to_html(front_matter_markdown([("text", text)]), language), create_parent="div")
+    add_xml_lang(root)
+    return (inline_parts(root[0]) if len(root) else None) or (escape(text), escape(text), text)
+
+
+def inline_parts(el) -> tuple[str, str, str] | None:
+    """A front matter field's (markup, markup for the contents, plain text)."""
+    if el is None:
+        return None
+    paragraph = el.find("p")
+    if paragraph is None or len(el) != 1:  # not one paragraph of text: give its words only
+        plain = plain_text(el)
+        return escape(plain), escape(plain), plain
+    return inner_xhtml(paragraph), inner_xhtml(without_notes_or_links(paragraph)), plain_text(paragraph)
 
 
 def _content_path(root: Path, value: object, line: int, config_path: Path, diags: Diagnostics) -> Path | None:
@@ -184,7 +232,7 @@ def prefetch(root: Path, contents: list, role_at, language: str, library, librar
     parts: set[str] = set()
     for i, item in enumerate(contents):
         if isinstance(item, dict) and isinstance(item.get("part"), str) and isinstance(item.get("pieces"), list):
-            part_id = "part-" + slugify(item["part"])
+            part_id = "part-" + slugify(inline_text(item["part"].strip(), language)[2])
             while part_id in parts:
                 part_id += "-2"
             parts.add(part_id)
@@ -336,12 +384,13 @@ def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None,
             if not isinstance(pieces_spec, list) or not pieces_spec:
                 diags.error(config_path, doc.line(("contents", i, "pieces")), f"part '{title}' needs a list of pieces")
                 continue
-            part_id = "part-" + slugify(title)
+            markup, nav, plain = inline_text(title.strip(), language)
+            part_id = "part-" + slugify(plain)
             while part_id in taken:
                 part_id += "-2"
             taken.add(part_id)
             pieces = [piece_at(v, ("contents", i, "pieces", j), "body", part_id) for j, v in enumerate(pieces_spec)]
-            entries.append(Part(part_id, title.strip(), tuple(p for p in pieces if p)))
+            entries.append(Part(part_id, plain, tuple(p for p in pieces if p), title_html=markup, title_nav_html=nav))
         else:
             piece = piece_at(item, ("contents", i), role_at(i), None)
             if piece:
@@ -354,13 +403,18 @@ def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None,
 
     slug = book_slug(config.title)
     identifier = config.identifier or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'anthology:' + config.title)}"
+    title, subtitle, series = (inline_text(text, config.language) if text else ("", "", None)
+                               for text in (config.title, config.subtitle, config.series))
     meta = BookMeta(
-        title=config.title,
+        title=title[2],
+        title_html=title[0],
+        subtitle_html=subtitle[0],
+        series_html=series[0],
         language=config.language,
         slug=slug,
         identifier=identifier,
-        subtitle=config.subtitle,
-        series=config.series,
+        subtitle=subtitle[2],
+        series=series[2],
         editors=tuple(config.editors),
         publisher=config.publisher,
         date=config.date,

@@ -1,7 +1,9 @@
 """Pandoc-compatible Markdown to sanitised HTML with Python-Markdown.
 
-Pandoc's fenced divs (`::: verse` … `:::`) become `md_in_html` blocks so their content is
-still Markdown; verse keeps one line per line. Raw HTML passes an allowlist (nh3), so no
+Pandoc's fenced divs (`::: verse` … `:::`, `::: {lang=fr}` … `:::`) become `md_in_html` blocks
+so their content is still Markdown, in the body, in block quotes and in notes alike; verse
+keeps one line per line. Pandoc's bracketed spans (`[νοῦς]{lang=grc}`, `[Capital]{.smallcaps}`)
+become `<span>`s. Raw HTML passes an allowlist (nh3), so no
 script, handler or frame reaches either edition, and what it keeps is valid XHTML: links
 lead to the web or to a note, enumerated attributes hold values XHTML allows, and the only
 ids are the notes' own (so raw HTML cannot duplicate or hijack one).
@@ -12,18 +14,27 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+import xml.etree.ElementTree as ElementTree
 from urllib.parse import quote, urlsplit
 
 import markdown
 import nh3
+from markdown.extensions import Extension
+from markdown.extensions.attr_list import get_attrs_and_remainder
+from markdown.inlinepatterns import IMAGE_LINK_RE, ImageInlineProcessor, LinkInlineProcessor
 from lxml import html as lhtml
 
 from ..config import BCP47
 from ..typography import smarty_substitutions
 
-FENCE_OPEN = re.compile(r"^:{3,}\s*(?:\{\s*\.([A-Za-z][\w-]*)([^}]*)\}|([A-Za-z][\w-]*))\s*:*\s*$")
+# A fence may stand in a block quote (`> ::: verse`) or a note's indented text: the prefix
+# before it is repeated on every line the fence becomes.
+FENCE_PREFIX = re.compile(r"^((?:[ \t]*>)*[ \t]*)")
+FENCE_OPEN = re.compile(r"^:{3,}\s*(?:\{([^}]*)\}|([A-Za-z][\w-]*))\s*:*\s*$")
 FENCE_ATTR = re.compile(r"""([A-Za-z][\w-]*)=(?:"([^"]*)"|'([^']*)'|(\S+))""")
+FENCE_CLASS = re.compile(r"(?:^|\s)\.([A-Za-z][\w-]*)")
 FENCE_CLOSE = re.compile(r"^:{3,}\s*$")
+DIRECT_ATTRIBUTES = ("lang", "dir")  # written on the div itself; other attributes become data-*
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "div", "dl", "dt",
@@ -67,37 +78,130 @@ def normalise(text: str) -> str:
 
 
 def expand_fenced_divs(text: str) -> str:
-    """Turn `::: name` … `:::` into `<div class="name" markdown="1">` blocks, line for line."""
+    """Turn `::: name` … `:::` (or `::: {.name lang=fr}` … `:::`) into
+    `<div class="name" markdown="1">` blocks, line for line, wherever the fence stands: at
+    the margin, in a block quote or in a note's indented text."""
     out: list[str] = []
-    stack: list[str] = []
+    stack: list[tuple[str | None, str]] = []  # (class, prefix) of each open fence
+    added = False  # whether the last line out is a blank line added here
+
+    def tag(prefix: str, markup: str) -> None:
+        """The div's tag between blank lines, never doubling one (two blank lines end a note)."""
+        nonlocal added
+        if out and out[-1].strip(" \t>"):
+            out.append(prefix.rstrip())
+        out.extend([prefix + markup, prefix.rstrip()])
+        added = True
+
     for line in text.split("\n"):
-        opened = FENCE_OPEN.match(line)
+        prefix = FENCE_PREFIX.match(line).group(1)
+        rest = line[len(prefix):]
+        opened = FENCE_OPEN.match(rest)
         if opened:
-            name = (opened.group(1) or opened.group(3)).lower()
-            attrs = "".join(
-                f' data-{key.lower()}="{html.escape(vals[0] or vals[1] or vals[2])}"'
-                for key, *vals in FENCE_ATTR.findall(opened.group(2) or "")
-            )
-            stack.append(name)
-            out.extend(["", f'<div class="{name}"{attrs} markdown="1">', ""])
+            name, attrs = _fence_attributes(opened.group(1), opened.group(2))
+            stack.append((name, prefix))
+            cls = f' class="{name}"' if name else ""
+            tag(prefix, f'<div{cls}{attrs} markdown="1">')
             continue
-        if FENCE_CLOSE.match(line) and stack:
+        if FENCE_CLOSE.match(rest) and stack:
             stack.pop()
-            out.extend(["", "</div>", ""])
+            tag(prefix, "</div>")
             continue
-        if stack and stack[-1] == "verse":
-            line = _verse_line(line)
+        if stack and stack[-1][0] == "verse":
+            outer = stack[-1][1]
+            line = outer + _verse_line(line[len(outer):]) if line.startswith(outer) else _verse_line(line)
+        if added and not line.strip(" \t>") and line.rstrip() == out[-1]:
+            continue
+        added = False
         out.append(line)
-    out.extend(["", "</div>", ""] * len(stack))
+    for _, prefix in reversed(stack):
+        tag(prefix, "</div>")
     return "\n".join(out)
+
+
+def _fence_attributes(braces: str | None, bare: str | None) -> tuple[str | None, str]:
+    """The class of a fence and its other attributes: `lang` and `dir` as they are (so a
+    passage keeps its language), the rest as `data-*` attributes."""
+    if bare:
+        return bare.lower(), ""
+    classes = FENCE_CLASS.findall(braces or "")
+    attrs = ""
+    for key, *vals in FENCE_ATTR.findall(braces or ""):
+        key = key.lower()
+        name = key if key in DIRECT_ATTRIBUTES else f"data-{key}"
+        attrs += f' {name}="{html.escape(vals[0] or vals[1] or vals[2])}"'
+    return (classes[0].lower() if classes else None), attrs
 
 
 def _verse_line(line: str) -> str:
     """One line of verse: keep its indent (as em spaces) and end it with a hard break."""
     if not line.strip():
-        return ""
+        return line.rstrip()
     indent = len(line) - len(line.lstrip(" "))
     return "\u2003" * (indent // 2) + line.strip() + "  "
+
+
+class BracketedSpan(LinkInlineProcessor):
+    """Pandoc's bracketed span, `[text]{lang=el .smallcaps}`: a `<span>` with those attributes,
+    its text still Markdown (emphasis, links and note references inside it work)."""
+
+    def handleMatch(self, m, data):  # noqa: N802 (Python-Markdown's name)
+        text, index, handled = self.getText(data, m.end(0))
+        if not handled or not data.startswith("{", index):
+            return None, None, None
+        end = data.find("}", index)
+        if end < 0:
+            return None, None, None
+        attrs, rest = get_attrs_and_remainder(data[index + 1:end])
+        if rest.strip() or not attrs:
+            return None, None, None
+        span = ElementTree.Element("span")
+        classes = []
+        for key, value in attrs:
+            if key == ".":
+                classes.append(value)
+            elif key != "#" and value is not None:
+                span.set(key, value)
+        if classes:
+            span.set("class", " ".join(classes))
+        span.text = text
+        return span, m.start(0), end + 1
+
+
+# "Caption / Image: Credit" in an image's alternative text
+CREDIT = re.compile(r"\s*(?:/\s*)?((?:Image|Photo|Photograph|Illustration|Credit|Source)\s*:\s*.+)$", re.S)
+IMAGE_CLASS = "md-image"
+
+
+class CaptionedImage(ImageInlineProcessor):
+    """An image whose alternative text is read as Markdown: `![Caption[^1] / Image: *Credit*](…)`
+    gives `<span class="md-image"><img/><span class="md-caption">…</span><span class="md-credit">…</span></span>`,
+    the caption and credit with their markup and note references, for the body builder to
+    make a figure of (or, for an image in a line of text, an image with plain alt text)."""
+
+    def handleMatch(self, m, data):  # noqa: N802
+        img, start, end = super().handleMatch(m, data)
+        if img is None:
+            return img, start, end
+        source = self.getText(data, m.end(0))[0]
+        credit = CREDIT.search(source)
+        caption = source[: credit.start()] if credit else source
+        wrapper = ElementTree.Element("span", {"class": IMAGE_CLASS})
+        img.set("alt", "")
+        wrapper.append(img)
+        for name, text in (("md-caption", caption.strip()), ("md-credit", credit.group(1).strip() if credit else "")):
+            if text:
+                ElementTree.SubElement(wrapper, "span", {"class": name}).text = text
+        return wrapper, start, end
+
+
+class InlineExtension(Extension):
+    def extendMarkdown(self, md):  # noqa: N802
+        # before note references (175), so that a note in a caption is read where it stands
+        md.inlinePatterns.register(CaptionedImage(IMAGE_LINK_RE, md), "image_link", 176)
+        # after note references (175), before reference links (170) and links (160), so the
+        # span's own text is read for links, emphasis and the rest.
+        md.inlinePatterns.register(BracketedSpan(r"(?<!!)\[(?!\^)", md), "bracketed_span", 172)
 
 
 def attribute_filter(note_separator: str):
@@ -138,7 +242,7 @@ def to_html(text: str, language: str) -> str:
     text = expand_fenced_divs(normalise(text))
     separator = "-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12] + "-"
     md = markdown.Markdown(
-        extensions=["footnotes", "tables", "attr_list", "md_in_html", "smarty", "sane_lists"],
+        extensions=["footnotes", "tables", "attr_list", "md_in_html", "smarty", "sane_lists", InlineExtension()],
         extension_configs={
             "smarty": {"substitutions": smarty_substitutions(language)},
             "footnotes": {"BACKLINK_TEXT": "&#8617;", "SEPARATOR": separator},
@@ -184,3 +288,45 @@ def inline_html(text: str, language: str) -> str:
     if converted.startswith("<p>") and converted.endswith("</p>") and "<p>" not in inner and "<p " not in inner:
         return inner
     return html.escape(normalise(text).strip(), quote=False)
+
+
+# --- front matter text, read with the body --------------------------------------------------
+# A title, subtitle, series line or epigraph is Markdown read in one document with the body,
+# ahead of it, so that its note references meet the body's notes and are numbered where they
+# stand. Each field is a div of its own, in a known order, before anything the body can write.
+FRONT_CLASS = "anthology-front"
+BLOCK_START = re.compile(r"(?:[#>+*-](?=\s|$)|[#>]|\d+(?=\.(?:\s|$))|(?:[-*_]\s*){3,}$|\[[^\]]*\]:|:{3})")
+
+
+BLOCK_TAG = re.compile(r"<(/?\s*(?:address|article|aside|blockquote|dd|details|div|dl|dt|fieldset|figcaption|figure|"
+                       r"footer|form|h[1-6]|header|hr|li|main|nav|ol|p|pre|section|table|tbody|td|tfoot|th|thead|"
+                       r"tr|ul)\b)", re.I)
+
+
+def inline_source(text: str) -> str:
+    """One paragraph of front matter as one line of Markdown that reads as inline text: a
+    leading `#`, `>`, `- `, `1. ` or `[x]:` is escaped (a title "1. Introduction" is not a list)
+    and so is a block's tag (`<div>`, `<p>`, `<table>`: a heading holds phrasing only, and a
+    `</div>` would close the field's own div); inline tags such as `<i>` are kept."""
+    line = re.sub(r"\s+", " ", normalise(text)).strip()
+    line = BLOCK_TAG.sub(r"&lt;\1", line)
+    start = BLOCK_START.match(line)
+    if start:
+        if line[0].isdigit():
+            line = start.group(0) + "\\" + line[start.end():]
+        elif line[0] == ":":
+            line = "&#58;" + line[1:]
+        else:
+            line = "\\" + line
+    return line
+
+
+def front_matter_markdown(fields: list[tuple[str, str]]) -> str:
+    """Markdown for front matter fields, `(name, text)` in reading order, to go before the
+    body: an `epigraph` is a block quote of its paragraphs, any other field one paragraph."""
+    out = []
+    for name, text in fields:
+        paragraphs = [inline_source(p) for p in re.split(r"\n[ \t]*\n", text) if p.strip()] or ["\u200b"]
+        inner = "\n>\n".join("> " + p for p in paragraphs) if name == "epigraph" else " ".join(paragraphs)
+        out.append(f'<div class="{FRONT_CLASS} {FRONT_CLASS}-{name}" markdown="1">\n\n{inner}\n\n</div>\n\n')
+    return "".join(out)

@@ -44,8 +44,16 @@ def font_available(family: str) -> bool:
     return bool(out.strip())
 
 
+NOTE_BLOCKS = {"p", "div", "blockquote", "footer", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody",
+               "tfoot", "tr", "td", "th", "figure", "figcaption", "pre", "h2", "h3", "h4", "h5", "h6", "aside", "section"}
+
+
 def inline_footnotes(doc: etree._Element) -> None:
-    """Move each note to its call, where WeasyPrint's `float: footnote` sets it at the foot."""
+    """Move each note to its call, where WeasyPrint's `float: footnote` sets it at the foot.
+
+    A note then stands inside a paragraph, where HTML allows no block: its blocks become
+    spans classed `note-<tag>` that print.css displays as blocks again (the first paragraph
+    inline, after the note's number), so verse keeps its lines and quotes their margins."""
     notes = {aside.get("id"): aside for aside in doc.xpath("//aside[@class='footnote']")}
     for ref in doc.xpath("//a[@class='noteref']"):
         aside = notes.get(ref.get("href", "").lstrip("#"))
@@ -56,9 +64,13 @@ def inline_footnotes(doc: etree._Element) -> None:
             if child.get("class") == "note-number":
                 continue
             child = copy.deepcopy(child)
-            child.tag = "span"
-            child.tail = " "
             span.append(child)
+        for node in span.iter():
+            if node is not span and isinstance(node.tag, str) and node.tag in NOTE_BLOCKS:
+                node.set("class", " ".join(filter(None, [node.get("class"), f"note-{node.tag}"])))
+                node.tag = "span"
+        if len(span) and span[0].get("class") == "note-p":
+            span[0].set("class", "note-p note-first")
         span.tail = ref.tail
         ref.getparent().replace(ref, span)
     for section in doc.xpath("//section[@class='footnotes']"):
