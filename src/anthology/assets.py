@@ -119,12 +119,19 @@ def clean_css(text: str, allowed: Callable[[str], str | None]) -> tuple[str, lis
             problems.append((rule.source_line, f"@import {target} is ignored: every styles/*.css file is "
                                                "already loaded, so no stylesheet needs to import another"))
             continue
+        if rule.type == "error":  # a stray `}` or a bad string: CSS skips it, and so does the book
+            problems.append((rule.source_line, f"CSS syntax error ({rule.message}) is ignored: "
+                                               "fix or delete it at this line"))
+            continue
         out.append(_clean(rule, allowed, problems))
     return "".join(out), problems
 
 
 def _clean(node, allowed, problems) -> str:
     """Serialise a node, leaving out each declaration that refers to a refused URL."""
+    if node.type == "error":  # tinycss2 cannot serialise its parse errors
+        problems.append((node.source_line, f"CSS syntax error ({node.message}) is ignored"))
+        return ""
     refused = [(url, line, reason) for url, line in _urls(_tokens(node)) if (reason := allowed(url)) is not None]
     if not refused:
         return node.serialize() + (";" if node.type == "declaration" else "")

@@ -130,7 +130,7 @@ class SinglePassPdf(Writer):
         return "\n".join(rules)
 
     def html(self) -> str:
-        sheets = [p.as_uri() for p in theme.stylesheets("print", self.book.stylesheets)]
+        sheets = [p.absolute().as_uri() for p in theme.stylesheets("print", self.book.stylesheets)]
         source = self.render("print.html.j2", edition_name=self.edition, stylesheets=sheets,
                              edition_css=self.edition_css(),
                              created=build_time().strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -336,7 +336,7 @@ class PdfWriter(SinglePassPdf):
 
     # --- chunk documents ----------------------------------------------------------------------
     def theme_sheets(self) -> list[tuple[str, str]]:
-        sheets = [(p.as_uri(), p.read_text(encoding="utf-8")) for p in theme.stylesheets("print", self.book.stylesheets)]
+        sheets = [(p.absolute().as_uri(), p.read_text(encoding="utf-8")) for p in theme.stylesheets("print", self.book.stylesheets)]
         geometry = "\n".join(line for line in self.edition_css().splitlines() if not line.startswith("@color-profile"))
         return sheets + [("about:edition", geometry)]
 
@@ -383,7 +383,7 @@ class PdfWriter(SinglePassPdf):
 
     def shell_job(self, fonts: str) -> chunks.Job:
         """The book's identity (metadata, PDF/X output intent), written by WeasyPrint."""
-        sheets = [p.as_uri() for p in theme.stylesheets("print", self.book.stylesheets)]
+        sheets = [p.absolute().as_uri() for p in theme.stylesheets("print", self.book.stylesheets)]
         html = self.render("print_shell.html.j2", edition_name=self.edition, stylesheets=sheets,
                            edition_css=self.edition_css(), created=None)
         options = (("pdf_identifier", self.book.meta.identifier.encode("utf-8")), ("custom_metadata", True),
