@@ -207,9 +207,9 @@ def test_manuscript_templates_cannot_reach_python_or_files_outside(hostile, tmp_
     ({"a.md": "---\ntitle: &t A\nsubtitle: *t\n---\nx\n"}, ("a.md", 3), "aliases"),
     ({"a.md": "---\ntitle: !!python/object:os.system A\n---\nx\n"}, ("a.md", 2), "tag"),
     ({"a.md": "---\ntitle: !custom A\n---\nx\n"}, ("a.md", 2), "tag"),
-    ({"a.md": "---\ntitle: " + "[" * 3000 + "]" * 3000 + "\n---\nx\n"}, ("a.md", 2), "nested too deeply"),
-    ({"a.md": "---\ntitle: A\n---\n\n" + "".join("  " * i + "- item\n" for i in range(40))}, ("a.md", 0), "nested"),
-    ({"a.md": "---\ntitle: A\n---\n\n" + ">" * 500 + " deep\n"}, ("a.md", 0), "nested"),
+    ({"a.md": "---\ntitle: " + "[" * 3000 + "]" * 3000 + "\n---\nx\n"}, ("a.md", 2), "nested more than 32 deep"),
+    ({"a.md": "---\ntitle: A\n---\n\n" + "".join("  " * i + "- item\n" for i in range(40))}, ("a.md", 37), "nests more than 32"),
+    ({"a.md": "---\ntitle: A\n---\n\n" + ">" * 500 + " deep\n"}, ("a.md", 5), "nests more than 32"),
     ({"a.md": "---\ntitle: A\n---\nx\n", "styles/x.css": b"p { color: red }\n/* \xfe */\n"}, ("x.css", 2), "UTF-8"),
 ])
 def test_bad_files_are_errors_naming_the_file(make_manuscript, files, where, words):

@@ -14,13 +14,14 @@ from ..config import BCP47, Config, FrontMatter, validate
 from ..errors import Diagnostics, ManuscriptError
 from ..fetcher import RefusedResource, Sandbox
 from ..locate import CONFIG_NAME, manuscript_root
+from ..limits import MAX_TEXT_BYTES, megabytes
 from ..model import Anthology, BookMeta, Contributor, Part, Piece
 from ..quotations import check_quotations
 from .body import (Attribution, BodyBuilder, add_xml_lang, SourceLines, inner_xhtml, plain_text, runs, slugify,
                    without_notes_or_links)
 from .library import QUOTATIONS, SOURCES, Library, load_library
 from .chars import NOT_TEXT, not_text, referenced_not_text
-from .markdown import MarkupTooDeep, front_matter_markdown, normalise, to_html
+from .markdown import OverLimit, front_matter_markdown, normalise, to_html
 from .piececache import PieceCache
 from .yamlsource import load_yaml
 
@@ -28,8 +29,25 @@ FRONT_MATTER_FENCE = re.compile(r"^---\s*$")
 FRONT_MATTER_END = re.compile(r"^(---|\.\.\.)\s*$")
 
 
+def oversize(path: Path, diags: Diagnostics) -> bool:
+    """Whether a file is over MAX_TEXT_BYTES; if so, report it at the line where it passes the
+    limit, having read no more than that."""
+    try:
+        if path.stat().st_size <= MAX_TEXT_BYTES:
+            return False
+        with path.open("rb") as fh:
+            line = fh.read(MAX_TEXT_BYTES).count(b"\n") + 1
+    except OSError:
+        return False  # reading it reports why
+    diags.error(path, line, f"the file is over {megabytes(MAX_TEXT_BYTES)} ({megabytes(path.stat().st_size)}), "
+                            f"more than a manuscript file may hold: split it into several pieces")
+    return True
+
+
 def read_text(path: Path, diags: Diagnostics) -> str | None:
-    """Read a UTF-8 file; a decoding error names the line it happened on."""
+    """Read a UTF-8 file of at most MAX_TEXT_BYTES; a decoding error names the line it happened on."""
+    if oversize(path, diags):
+        return None
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -135,7 +153,13 @@ def load_piece(path: Path, root: Path, role: str, part_id: str | None, language:
         if not isinstance(epi, str):
             fields += [(name, value) for name, value in (("epigraph", epi.text), ("author", epi.author), ("work", epi.work))
                        if value and value.strip()]
-    tree = builder.parse(to_html(front_matter_markdown(fields) + body_text, language))
+    front_text = front_matter_markdown(fields)
+    try:
+        tree = builder.parse(to_html(front_text + body_text, language))
+    except OverLimit as exc:
+        line = exc.line - front_text.count("\n")  # in the body, or (at most 0) in the front matter
+        diags.error(path, body_line + line - 1 if line > 0 else doc.line(()), str(exc))
+        return None
     taken_front = builder.take_front(tree, [name for name, _ in fields])
     front = {name: el for (name, _), el in zip(fields, taken_front) if name in ("series", "title", "subtitle")}
     shown = {name: inline_parts(el) for name, el in front.items()}
@@ -192,7 +216,11 @@ def load_piece(path: Path, root: Path, role: str, part_id: str | None, language:
 def inline_text(text: str, language: str) -> tuple[str, str, str]:
     """A part's or the book's title, subtitle or series line: (markup, markup for the
     contents, plain text). Emphasis, links and spans work; there is no piece for a note."""
-    root = lhtml.fragment_fromstring(to_html(front_matter_markdown([("text", text)]), language), create_parent="div")
+    try:
+        html = to_html(front_matter_markdown([("text", text)]), language)
+    except OverLimit:  # nested too deeply to be read as Markdown: its text, as written
+        return escape(text), escape(text), text
+    root = lhtml.fragment_fromstring(html, create_parent="div")
     add_xml_lang(root)
     return (inline_parts(root[0]) if len(root) else None) or (escape(text), escape(text), text)
 
@@ -219,6 +247,8 @@ def _content_path(root: Path, value: object, line: int, config_path: Path, diags
     if not path.is_file():
         diags.error(config_path, line, f"'{value}' does not exist")
         return None
+    if oversize(path, diags):
+        return None
     return path
 
 
@@ -243,7 +273,8 @@ def prefetch(root: Path, contents: list, role_at, language: str, library, librar
             continue
         for value, role, part_id in specs:
             path = (root / value).resolve() if isinstance(value, str) and value.strip() else None
-            if path is None or root.resolve() not in path.parents or not path.is_file():
+            if (path is None or root.resolve() not in path.parents or not path.is_file()
+                    or path.stat().st_size > MAX_TEXT_BYTES):
                 continue  # `load` reports it
             key = piece_cache.key(str(path), path.read_bytes(), role, part_id or "", language, library_bytes)
             if not piece_cache.has(key):
@@ -268,8 +299,8 @@ def convert(args: tuple) -> tuple[Piece | None, list]:
     own = Diagnostics()
     try:
         piece = load_piece(path, root, role, part_id, language, set(), own, library)
-    except MarkupTooDeep as exc:
-        own.error(path, 0, f"{exc}: flatten the structure")
+    except OverLimit as exc:
+        own.error(path, 0, str(exc))
         piece = None
     return piece, own.items
 
@@ -339,8 +370,8 @@ def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None,
             own = Diagnostics()
             try:
                 piece = load_piece(path, root, role, part_id, language, taken, own, library)
-            except MarkupTooDeep as exc:
-                own.error(path, 0, f"{exc}: flatten the structure")
+            except OverLimit as exc:
+                own.error(path, 0, str(exc))
                 piece = None
             diags.extend(own)
             if piece is not None and not own.errors:

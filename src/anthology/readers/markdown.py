@@ -25,6 +25,7 @@ from markdown.inlinepatterns import IMAGE_LINK_RE, ImageInlineProcessor, LinkInl
 from lxml import html as lhtml
 
 from ..config import BCP47
+from ..limits import MAX_MARKDOWN_DEPTH, MAX_NOTE_CALLS, MAX_NOTES
 from ..typography import smarty_substitutions
 
 # A fence may stand in a block quote (`> ::: verse`) or a note's indented text: the prefix
@@ -61,11 +62,79 @@ URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
 ENUMERATED = {"dir": {"ltr", "rtl", "auto"}, "type": {"1", "a", "A", "i", "I"},
               "scope": {"row", "col", "rowgroup", "colgroup"}}
 NUMERIC = {"start", "colspan", "rowspan", "width", "height"}
-MAX_DEPTH = 32  # nesting WeasyPrint lays out safely; no book needs more
+MAX_DEPTH = MAX_MARKDOWN_DEPTH  # nesting WeasyPrint lays out safely; no book needs more
+VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+BLOCK_PREFIX = re.compile(r"[ \t]*(?:(?:>|[-*+][ \t]|\d{1,9}[.)][ \t])[ \t]*)*")
+INLINE_NESTING = re.compile(r"[\[\]()]|<(/?)([A-Za-z][\w-]*)[^<>]*?(/?)>")
 
 
-class MarkupTooDeep(ValueError):
+class OverLimit(ValueError):
+    """Text that asks more than a build gives (see limits.py); `line` is the 1-based line of
+    the Markdown where it passes the limit (0: unknown)."""
+
+    def __init__(self, message: str, line: int = 0):
+        super().__init__(message)
+        self.line = line
+
+
+class MarkupTooDeep(OverLimit):
     """Text nested so deeply (lists in lists, quotes in quotes) that it cannot be laid out."""
+
+
+NOTE_DEFINITION = re.compile(r"^ {0,3}\[\^[^\]\s]+\]:", re.M)
+NOTE_CALL = re.compile(r"\[\^[^\]\s]+\](?!:)")
+
+
+def check_notes(text: str) -> None:
+    """Raise OverLimit at the line of the note past MAX_NOTES, or of a paragraph calling more
+    than MAX_NOTE_CALLS notes (laid out at the foot of its pages, each such note costs the
+    print layout the paragraph again)."""
+    for count, found in enumerate(NOTE_DEFINITION.finditer(text), 1):
+        if count > MAX_NOTES:
+            raise OverLimit(f"more than {MAX_NOTES} notes in one piece: split the piece, or gather notes "
+                            "into fewer", text.count("\n", 0, found.start()) + 1)
+    line = 1
+    for paragraph in re.split(r"(\n[ \t]*\n)", text):
+        calls = NOTE_CALL.findall(paragraph)
+        if len(calls) > MAX_NOTE_CALLS:
+            raise OverLimit(f"a paragraph calls more than {MAX_NOTE_CALLS} notes: split the paragraph, or gather "
+                            "notes into fewer", line)
+        line += paragraph.count("\n")
+
+
+def check_source_depth(text: str) -> None:
+    """Raise MarkupTooDeep, at its line, for Markdown nested beyond MAX_DEPTH, before it is
+    parsed: Python-Markdown takes minutes over a few kilobytes of nested brackets or tags.
+
+    Counted on each line: block quote markers, list markers and indents (two columns a
+    level) before the text, and `:::` divs open; within a paragraph: brackets, parentheses
+    and raw HTML elements open. Cheap and a little generous: the parsed HTML is checked too.
+    """
+    fences = 0
+    inline = 0
+    for number, line in enumerate(text.split("\n"), 1):
+        if FENCE_OPEN.match(line):
+            fences += 1
+        elif FENCE_CLOSE.match(line):
+            fences = max(0, fences - 1)
+        if not line.strip():
+            inline = 0
+            continue
+        prefix = BLOCK_PREFIX.match(line).group(0)
+        indent = len(prefix.expandtabs(4)) - len(prefix.lstrip(" \t").expandtabs(4))
+        block = fences + prefix.count(">") + len(re.findall(r"[-*+][ \t]|\d[.)][ \t]", prefix)) + indent // 2
+        deepest = block
+        for token in INLINE_NESTING.finditer(line):
+            closing = token.group(0) in "])" or token.group(1)
+            if token.group(2) and (token.group(2).lower() in VOID_TAGS or token.group(3)):
+                continue
+            inline = max(0, inline - 1) if closing else inline + 1
+            deepest = max(deepest, block + inline)
+            if deepest > MAX_DEPTH:
+                break
+        if deepest > MAX_DEPTH:
+            raise MarkupTooDeep(f"the text nests more than {MAX_DEPTH} levels deep here (quotes, lists, brackets "
+                                f"or HTML elements inside each other): flatten the structure", number)
 
 
 def normalise(text: str) -> str:
@@ -239,7 +308,10 @@ def to_html(text: str, language: str) -> str:
 
     Raises MarkupTooDeep for text nested beyond MAX_DEPTH (or beyond what the Markdown
     parser's recursion survives)."""
-    text = expand_fenced_divs(normalise(text))
+    text = normalise(text)
+    check_source_depth(text)
+    check_notes(text)
+    text = expand_fenced_divs(text)
     separator = "-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12] + "-"
     md = markdown.Markdown(
         extensions=["footnotes", "tables", "attr_list", "md_in_html", "smarty", "sane_lists", InlineExtension()],
@@ -252,7 +324,7 @@ def to_html(text: str, language: str) -> str:
     try:
         html = md.convert(text)
     except RecursionError:
-        raise MarkupTooDeep("the text is nested too deeply for the Markdown parser") from None
+        raise MarkupTooDeep("the text is nested too deeply for the Markdown parser: flatten the structure") from None
     cleaned = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -276,7 +348,8 @@ def check_depth(html: str) -> None:
     while stack:
         el, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise MarkupTooDeep(f"elements are nested more than {MAX_DEPTH} deep (lists in lists, quotes in quotes)")
+            raise MarkupTooDeep(f"elements are nested more than {MAX_DEPTH} deep (lists in lists, quotes in "
+                                "quotes): flatten the structure")
         stack.extend((child, depth + 1) for child in el)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from ..errors import Diagnostics
+from ..limits import MAX_YAML_DEPTH
 from .chars import NOT_TEXT, not_text
 
 KeyPath = tuple[Any, ...]
@@ -88,8 +89,36 @@ def _text(value: str, node: yaml.Node, offset: int, bad: list) -> str:
     return NOT_TEXT.sub("\ufffd", value)
 
 
+_OPEN = (yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken, yaml.BlockSequenceStartToken,
+         yaml.BlockMappingStartToken)
+_CLOSE = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken, yaml.BlockEndToken)
+
+
+def too_deep(text: str) -> yaml.Mark | None:
+    """Where lists and mappings first nest more than MAX_YAML_DEPTH deep, or None: found by
+    the scanner alone, which stops there (the parser takes minutes over a deep document
+    before failing, and the scanner's own work grows with the depth it has reached)."""
+    depth = 0
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(token, _OPEN):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    return token.start_mark
+            elif isinstance(token, _CLOSE):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # the parser reports it, with its line
+    return None
+
+
 def load_yaml(text: str, path: Path, diags: Diagnostics, line_offset: int = 0) -> YamlDocument | None:
     """Parse one YAML document; on failure add a diagnostic and return None."""
+    deep = too_deep(text)
+    if deep is not None:
+        diags.error(path, deep.line + 1 + line_offset,
+                    f"invalid YAML: lists or mappings are nested more than {MAX_YAML_DEPTH} deep here")
+        return None
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent):
