@@ -31,6 +31,10 @@ def atomic_path(target: Path):
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, target)
+    except OSError as exc:
+        if exc.filename in (None, tmp) and exc.filename2 is None:  # a write that failed: name the output
+            exc.filename = str(target)
+        raise
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

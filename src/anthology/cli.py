@@ -8,12 +8,14 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import __version__
-from .errors import AnthologyError, Diagnostics, ExitCode
+from .errors import AnthologyError, Diagnostics, ExitCode, os_error
 from .locate import manuscript_root
 from .progress import Bar, Log, Silent
+from .limits import CHUNK_SECONDS
 from .uptodate import FORMATS, inputs_digest, is_fresh, record
 
 # Commands import their modules when they run: `anthology build` on an unchanged manuscript
@@ -34,7 +36,17 @@ MANUSCRIPT = click.argument("manuscript", type=click.Path(path_type=Path), defau
 def report(diags: Diagnostics) -> None:
     for d in sorted(diags, key=lambda d: (d.path, d.line, d.col)):
         style = "red" if d.level == "error" else "yellow"
-        err.print(f"[{style}]{d.format()}[/{style}]", soft_wrap=True)
+        err.print(d.format(), style=style, soft_wrap=True, markup=False, highlight=False)
+
+
+def fail(exc: AnthologyError | OSError) -> None:
+    """Report an error (an OS error as one writing an output) and exit with its status."""
+    if isinstance(exc, OSError):
+        exc = os_error(exc)
+    report(exc.diagnostics)
+    suffix = " — nothing was written" if exc.diagnostics.errors and exc.written_nothing else ""
+    err.print(f"[red]error:[/red] {escape(str(exc))}{suffix}", soft_wrap=True)
+    sys.exit(int(exc.exit_code))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -58,8 +70,10 @@ def main() -> None:
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
               help="Processes laying out the print edition (default: one per core).")
 @click.option("--strict", is_flag=True, help="Fail on warnings too (exit 2), as for a release.")
+@click.option("--chunk-timeout", type=click.FloatRange(min=0.1), default=CHUNK_SECONDS, show_default=True,
+              help="Seconds the layout of one piece may take before the build stops with an error naming it.")
 def build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool, verbose: bool, jobs: int | None,
-          strict: bool) -> None:
+          strict: bool, chunk_timeout: float) -> None:
     """Build MANUSCRIPT (default: the folder holding anthology.yml here or above, else
     ./manuscript) into OUT: <slug>.pdf (print), <slug>-screen.pdf
     and <slug>.epub. The EPUB's print page numbers come from the print layout, so building the
@@ -67,6 +81,14 @@ def build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool, verbose: bool,
 
     Layouts are cached under OUT/.cache: a rebuild lays out again only the pieces that changed,
     and a rebuild of an unchanged manuscript does nothing."""
+    try:
+        _build(manuscript, out_dir, fmt, quiet, verbose, jobs, strict, chunk_timeout)
+    except (AnthologyError, OSError) as exc:
+        fail(exc)
+
+
+def _build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool, verbose: bool, jobs: int | None,
+           strict: bool, chunk_timeout: float) -> None:
     formats = FORMATS if fmt == "all" else (fmt,)
     key = formats + (("strict",) if strict else ())  # a strict build is not up to date with a lenient one
     digest = inputs_digest(manuscript, key, out_dir) if manuscript.is_dir() else None
@@ -81,17 +103,12 @@ def build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool, verbose: bool,
         return
     from .writers.chunks import Pool
 
-    pool = Pool(jobs)  # the layout workers start up while the rest is imported and the manuscript read
+    pool = Pool(jobs, chunk_timeout)  # the layout workers start up while the rest is imported and the manuscript read
     from .commands.build import build as run_build
 
     progress = Silent() if quiet else Log(err) if verbose else Bar(err)
-    try:
-        with progress:
-            result = run_build(manuscript, out_dir, formats, progress, jobs, pool, strict)
-    except AnthologyError as exc:
-        report(exc.diagnostics)
-        err.print(f"[red]error:[/red] {exc}" + (" — nothing was written" if exc.diagnostics.errors else ""))
-        sys.exit(int(exc.exit_code))
+    with progress:
+        result = run_build(manuscript, out_dir, formats, progress, jobs, pool, strict)
     if not quiet:
         report(result.diagnostics)
         for edition, checked in result.preflight.items():
@@ -136,10 +153,8 @@ def cover(manuscript: Path, out_dir: Path, edition: str) -> None:
     from .commands.cover import cover as run_cover
     try:
         path, geometry, pages = run_cover(manuscript, out_dir, edition)
-    except AnthologyError as exc:
-        report(exc.diagnostics)
-        err.print(f"[red]error:[/red] {exc}")
-        sys.exit(int(exc.exit_code))
+    except (AnthologyError, OSError) as exc:
+        fail(exc)
     out.print(f"wrote {path}: {geometry.width_pt / 72:.3f} × {geometry.height_pt / 72:.3f} in, "
               f"spine {geometry.spine_pt / 72:.3f} in for {pages} pages", soft_wrap=True)
 
@@ -159,9 +174,11 @@ def import_(files: tuple[Path, ...], manuscript: Path | None) -> None:
         try:
             result = import_file(path, manuscript)
         except AnthologyError as exc:
-            err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+            err.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
             failed = True
             continue
+        except OSError as exc:
+            fail(exc)
         out.print(result.report(), soft_wrap=True, markup=False)
     sys.exit(int(ExitCode.BAD_MANUSCRIPT if failed else ExitCode.OK))
 
@@ -174,9 +191,8 @@ def new(folder: Path) -> None:
     from .commands.new import new as run_new
     try:
         written = run_new(folder)
-    except AnthologyError as exc:
-        err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
-        sys.exit(int(exc.exit_code))
+    except (AnthologyError, OSError) as exc:
+        fail(exc)
     for path in written:
         out.print(f"wrote {path}", soft_wrap=True)
     out.print(f"next: anthology build {folder}", soft_wrap=True, markup=False)
@@ -194,9 +210,8 @@ def add(title: str, part: str | None, manuscript: Path) -> None:
     from .commands.new import add as run_add
     try:
         path, where = run_add(title, manuscript, part)
-    except AnthologyError as exc:
-        err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
-        sys.exit(int(exc.exit_code))
+    except (AnthologyError, OSError) as exc:
+        fail(exc)
     out.print(f"wrote {path}", soft_wrap=True)
     out.print(f"anthology.yml: listed at {where}", soft_wrap=True, markup=False)
 
@@ -242,10 +257,8 @@ def stats(manuscript: Path, edition: str, fmt: str) -> None:
     from .commands.stats import stats as run_stats
     try:
         counted = run_stats(manuscript, edition)
-    except AnthologyError as exc:
-        report(exc.diagnostics)
-        err.print(f"[red]error:[/red] {exc}")
-        sys.exit(int(exc.exit_code))
+    except (AnthologyError, OSError) as exc:
+        fail(exc)
     if fmt == "json":
         click.echo(json.dumps(counted.as_dict(), ensure_ascii=False, indent=2))
         return

@@ -6,6 +6,7 @@ collects them all before giving up, so an editor sees every mistake in one run.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
@@ -78,6 +79,7 @@ class AnthologyError(Exception):
     """An error the CLI reports without a traceback, with its exit status."""
 
     exit_code = ExitCode.BAD_MANUSCRIPT
+    written_nothing = True  # nothing was written: said after the diagnostics
 
     def __init__(self, message: str = "", diagnostics: Diagnostics | None = None):
         super().__init__(message)
@@ -92,3 +94,28 @@ class OutputError(AnthologyError):
     """An output could not be written or failed its own check."""
 
     exit_code = ExitCode.OUTPUT_FAILED
+
+
+# What to do about the OS errors an output meets, by errno.
+OS_ADVICE = {
+    errno.ENOSPC: "the disk is full: free some space, or build into another folder with --out",
+    errno.EDQUOT: "the disk quota is used up: free some space, or build into another folder with --out",
+    errno.EROFS: "the folder is on a read-only file system: build into another folder with --out",
+    errno.EACCES: "permission denied: make the folder writable, or build into another folder with --out",
+    errno.EPERM: "the operation is not permitted: make the folder writable, or build into another folder with --out",
+    errno.EISDIR: "a folder is in the way of a file: move it, or build into another folder with --out",
+    errno.ENOTDIR: "a file is in the way of a folder: move it, or build into another folder with --out",
+    errno.EIO: "the disk reported an input/output error: check it, or build into another folder with --out",
+}
+
+
+def os_error(exc: OSError) -> OutputError:
+    """An OS error met while writing, as an OutputError (exit 3) naming the path and what to do."""
+    path = exc.filename2 if exc.filename2 is not None else exc.filename
+    reason = exc.strerror or str(exc)
+    advice = OS_ADVICE.get(exc.errno, "check the folder and the disk, then build again")
+    diags = Diagnostics()
+    diags.error(str(path) if path is not None else "(output)", 0, f"{reason}; {advice}")
+    error = OutputError("an output could not be written; the previous outputs are left as they were", diags)
+    error.written_nothing = False
+    return error

@@ -12,6 +12,7 @@ folios are drawn from an atlas laid out once per number and kind of page (folios
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import hashlib
@@ -22,6 +23,8 @@ from multiprocessing import forkserver, popen_forkserver, spawn
 import os
 import pickle
 import signal
+import threading
+import time
 import zlib
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait as futures_wait
@@ -31,6 +34,7 @@ from pathlib import Path
 from .. import __version__
 from ..atomic import atomic_path
 from ..errors import OutputError
+from ..limits import CHUNK_SECONDS
 
 
 @dataclass(frozen=True)
@@ -100,8 +104,38 @@ def start_worker(parent: int | None) -> None:
     os.nice(5)  # then the main process's own work (reading, writing the PDF) comes first; guesses after
 
 
-def lay_out(job: Job) -> ChunkLayout:
-    """Lay one chunk out (in a worker process): stylesheets and fonts are parsed once per process."""
+class LayoutTimeout(Exception):
+    """A chunk's layout took longer than the pool allows: args (chunk key, seconds)."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None, key: str):
+    """Raise LayoutTimeout(key, seconds) in the code run inside once `seconds` have passed
+    (in a process's main thread only: elsewhere, the pool's watch is the only limit)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum, frame):
+        raise LayoutTimeout(key, seconds)
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def lay_out(job: Job, seconds: float | None = None) -> ChunkLayout:
+    """Lay one chunk out (in a worker process), in at most `seconds`."""
+    with time_limit(seconds, job.key):
+        return _lay_out(job)
+
+
+def _lay_out(job: Job) -> ChunkLayout:
+    """Lay one chunk out: stylesheets and fonts are parsed once per process."""
     from weasyprint import CSS, HTML
     from weasyprint.formatting_structure.boxes import MarginBox
 
@@ -275,9 +309,12 @@ class Pool:
     long book's workers take no more memory than a short one's."""
 
     RENEW = 25  # layouts a worker process does before it is replaced
+    GRACE = 5.0  # seconds past its limit a layout stuck outside Python is given before its worker is stopped
 
-    def __init__(self, workers: int | None = None):
+    def __init__(self, workers: int | None = None, timeout: float | None = CHUNK_SECONDS):
         self.workers = workers or default_workers()
+        self.timeout = timeout  # seconds a chunk's layout may take (see time_limit), None: no limit
+        self.keys: dict[Future, str] = {}
         self.executor = None
         self.submitted = 0  # layouts given to the current executor
         self.guesses: dict[str, Future] = {}  # by digest: layouts that may be wanted later
@@ -304,7 +341,9 @@ class Pool:
             old, self.executor, self.submitted = self.executor, self._executor(renewed=True), 0
             old.shutdown(wait=False)  # its processes end once they have done what they were given
         self.submitted += 1
-        return self.executor.submit(lay_out, job)
+        future = self.executor.submit(lay_out, job, self.timeout)
+        self.keys[future] = job.key
+        return future
 
     def guess(self, jobs: list[Job]) -> None:
         """Start layouts that may be wanted: a later `run` that wants one takes its result,
@@ -318,7 +357,7 @@ class Pool:
         returns False (the main process's own work, done while the workers lay out). Jobs are
         given to the workers a few at a time, the first at once."""
         if self.executor is None:
-            return map(lay_out, jobs)
+            return map(functools.partial(lay_out, seconds=self.timeout), jobs)
         jobs = list(jobs)
         ahead = min(len(jobs), 2 * self.workers)
         futures = deque(self.guesses.pop(job.digest, None) or self.submit(job) for job in jobs[:ahead])
@@ -326,15 +365,33 @@ class Pool:
 
     def _results(self, futures: deque, rest: list[Job], idle):
         rest = deque(rest)
+        running: dict[Future, float] = {}  # when each layout was first seen running
         while futures:
             head = futures[0]
             while not head.done():
                 self._top_up(futures, rest)
                 if idle is None or not idle():
-                    futures_wait([f for f in futures if not f.done()], return_when=FIRST_COMPLETED)
+                    futures_wait([f for f in futures if not f.done()], timeout=1.0, return_when=FIRST_COMPLETED)
+                self._watch(futures, running)
             futures.popleft()
+            self.keys.pop(head, None)
             self._top_up(futures, rest)
             yield head.result()
+
+    def _watch(self, futures: deque, running: dict[Future, float]) -> None:
+        """Stop the workers when a layout has run past its limit without stopping itself (stuck
+        in a library's C code, where the worker's own alarm cannot interrupt it)."""
+        if not self.timeout:
+            return
+        now = time.monotonic()
+        for future in futures:
+            if future.running():
+                since = running.setdefault(future, now)
+                # queued behind another layout at most: two limits, and some grace
+                if now - since > 2 * self.timeout + self.GRACE:
+                    for process in list(self.executor._processes.values()):
+                        process.terminate()
+                    raise LayoutTimeout(self.keys.get(future, "?"), self.timeout)
 
     def _top_up(self, futures: deque, rest: deque) -> None:
         """Keep two layouts a worker given out (so none waits for the main process)."""

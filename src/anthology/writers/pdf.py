@@ -22,7 +22,7 @@ from lxml import etree, html as lhtml
 from .. import printspec, theme
 from ..colour import CMYK_PROFILE
 from ..atomic import atomic_path
-from ..errors import Diagnostics, OutputError
+from ..errors import Diagnostics, ManuscriptError, OutputError
 from ..fetcher import Sandbox
 from ..model import Part
 from ..pagemap import PageStart, label, page_starts
@@ -418,11 +418,25 @@ class PdfWriter(SinglePassPdf):
 
     def layout(self):
         """Lay the chunks out, then again those that print page numbers (contents, index)
-        until every page number is stable, and the folios the book does not have yet."""
+        until every page number is stable, and the folios the book does not have yet.
+        A chunk whose layout takes too long stops the build with an error naming its piece."""
+        try:
+            return self._layout()
+        except chunks.LayoutTimeout as exc:
+            key, seconds = exc.args
+            piece = next((p for p in self.book.pieces if p.id == key), None)
+            what = f"the layout of the {self.edition} edition" if piece is None else "its print layout"
+            diags = Diagnostics()
+            diags.error(piece.source_path if piece is not None else self.book.config_path, 0,
+                        f"{what} ({key}) took more than {seconds:g} s and was stopped: shorten or split the "
+                        f"piece, simplify its tables and notes, or allow more time with --chunk-timeout")
+            raise ManuscriptError("a layout took too long", diags) from None
+
+    def _layout(self):
         if self.pool is None:  # a pool for this layout only
             self.pool = chunks.Pool(self.workers)
             try:
-                return self.layout()
+                return self._layout()
             finally:
                 self.pool.close()
                 self.pool = None
