@@ -20,6 +20,7 @@ from lxml import etree, html as lhtml
 
 from ..errors import Diagnostics
 from ..fetcher import RefusedResource, Sandbox
+from ..limits import MAX_TABLE_COLUMNS
 from ..model import Block, Figure, Heading, Location, Note, Quotation
 from ..quotations import unbalanced
 from .library import Library
@@ -199,6 +200,12 @@ class Attribution:
         author_run, work_run, locator_run = trim(author_run), trim(work_run), trim(list(locator_run))
         return cls(plain_text(author_run) or None, plain_text(work_run) or None, plain_text(locator_run) or None,
                    author_run=author_run, work_run=work_run, locator_run=locator_run, **kw)
+
+
+def _span(cell: etree._Element) -> int:
+    """The columns a table cell spans (its colspan, which the allowlist keeps to 1 … 10,000)."""
+    span = cell.get("colspan", "1")
+    return int(span) if span.isdigit() and int(span) > 0 else 1
 
 
 def slugify(text: str) -> str:
@@ -654,5 +661,13 @@ class BodyBuilder:
         if tag in ("ul", "ol", "dl"):
             return Block("list", to_xhtml(el), text)
         if tag == "table":
+            columns = max((sum(_span(cell) for cell in row.iterchildren("td", "th")) for row in el.iter("tr")), default=0)
+            if columns > MAX_TABLE_COLUMNS:
+                first = next(el.iter("tr"), None)
+                line = self.source.find(text_of(first) if first is not None else text, "|")
+                self.diags.error(self.path, line, f"a table of {columns} columns: more than the {MAX_TABLE_COLUMNS} "
+                                                  "a page can show; split it into several tables, or turn it so "
+                                                  "that its rows are its columns")
+                return None
             return Block("table", to_xhtml(el), text)
         return Block("other", to_xhtml(el), text)
