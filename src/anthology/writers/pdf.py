@@ -53,28 +53,69 @@ def inline_footnotes(doc: etree._Element) -> None:
 
     A note then stands inside a paragraph, where HTML allows no block: its blocks become
     spans classed `note-<tag>` that print.css displays as blocks again (the first paragraph
-    inline, after the note's number), so verse keeps its lines and quotes their margins."""
+    inline, after the note's number), so verse keeps its lines and quotes their margins.
+
+    A footnote cannot hold another, so a note called from inside a note follows the note
+    that calls it, as the next footnote (its own call mark hidden), and the call in the note
+    prints that footnote's number: the `footnote` counter counts footnotes in document order
+    and restarts with each piece."""
     notes = {aside.get("id"): aside for aside in doc.xpath("//aside[@class='footnote']")}
-    for ref in doc.xpath("//a[@class='noteref']"):
-        aside = notes.get(ref.get("href", "").lstrip("#"))
-        if aside is None:
-            continue
-        span = etree.Element("span", {"class": "footnote-inline", "id": aside.get("id")})
+    for section in doc.xpath("//section[@class='footnotes']"):
+        section.getparent().remove(section)
+    placed: set[str] = set()
+
+    def footnote(aside: etree._Element, nested: bool) -> list[etree._Element]:
+        """The note as footnote spans: its own, then those of the notes it calls first."""
+        span = etree.Element("span", {"class": "footnote-inline" + (" in-note" if nested else ""),
+                                      "id": aside.get("id")})
+        placed.add(aside.get("id"))
         for child in aside:
             if child.get("class") == "note-number":
                 continue
-            child = copy.deepcopy(child)
-            span.append(child)
+            span.append(copy.deepcopy(child))
         for node in span.iter():
             if node is not span and isinstance(node.tag, str) and node.tag in NOTE_BLOCKS:
                 node.set("class", " ".join(filter(None, [node.get("class"), f"note-{node.tag}"])))
                 node.tag = "span"
         if len(span) and span[0].get("class") == "note-p":
             span[0].set("class", "note-p note-first")
-        span.tail = ref.tail
-        ref.getparent().replace(ref, span)
-    for section in doc.xpath("//section[@class='footnotes']"):
-        section.getparent().remove(section)
+        following = []
+        for ref in span.xpath(".//a[@class='noteref']"):
+            target = ref.get("href", "").lstrip("#")
+            call = etree.Element("span", {"class": "note-in-note-call", "data-note": target})
+            call.tail = ref.tail
+            ref.getparent().replace(ref, call)
+            if target in notes and target not in placed:
+                following += footnote(notes[target], True)
+        return [span] + following
+
+    for ref in doc.xpath("//a[@class='noteref']"):
+        aside = notes.get(ref.get("href", "").lstrip("#"))
+        if aside is None:
+            continue
+        spans = footnote(aside, False)
+        spans[-1].tail = ref.tail
+        parent, index = ref.getparent(), ref.getparent().index(ref)
+        parent.remove(ref)
+        for offset, span in enumerate(spans):
+            parent.insert(index + offset, span)
+    number_calls_in_notes(doc)
+
+
+def number_calls_in_notes(doc: etree._Element) -> None:
+    """Print, in each call from one note to another, the number the footnote counter gives the
+    note it calls (the first footnote with its id)."""
+    calls = doc.xpath("//span[@class='note-in-note-call']")
+    if not calls:
+        return
+    numbers: dict[str, int] = {}
+    scopes = doc.xpath("//section[contains(concat(' ', @class, ' '), ' piece ')]") or [doc]
+    for scope in scopes:
+        for number, span in enumerate(scope.xpath(".//span[starts-with(@class, 'footnote-inline')]"), 1):
+            numbers.setdefault(span.get("id"), number)
+    for call in calls:
+        number = numbers.get(call.attrib.pop("data-note"))
+        call.text = str(number) if number else "*"
 
 
 def pt(value: float) -> str:
