@@ -24,12 +24,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from jinja2 import TemplateError
 from lxml import html as lhtml
 
 from . import theme
 from .commands.check import inspect
-from .errors import Diagnostic, Diagnostics
+from .errors import AnthologyError, Diagnostic, Diagnostics
 from .fetcher import RefusedResource, Sandbox, guess_type
 from .model import Anthology
 from .writers.base import Writer
@@ -99,13 +98,16 @@ def render_page(root: Path, version: int) -> tuple[bytes, Diagnostics]:
     try:
         book, diags = inspect(root)
         source = PreviewRenderer(book).html() if book is not None else None
-    except (TemplateError, OSError) as exc:
-        book, source, diags = None, None, Diagnostics()
-        diags.error(root, 0, f"the page could not be rendered: {exc}")
-    if source is None:
-        source = (f"<!DOCTYPE html><html><head><meta charset='utf-8'/><title>{escape(root.name)}: errors</title>"
-                  f"<style>{SCREEN_CSS}</style></head><body class='print'></body></html>")
-    doc = lhtml.document_fromstring(source)
+        doc = lhtml.document_fromstring(source) if source is not None else None
+    except AnthologyError as exc:
+        book, doc, diags = None, None, exc.diagnostics
+    except Exception as exc:  # noqa: BLE001 (any file may be bad: the preview reports it and goes on)
+        book, doc, diags = None, None, Diagnostics()
+        diags.error(root, 0, f"the page could not be rendered: {exc.__class__.__name__}: {exc}")
+    if doc is None:
+        doc = lhtml.document_fromstring(
+            f"<!DOCTYPE html><html><head><meta charset='utf-8'/><title>{escape(root.name)}: errors</title>"
+            f"<style>{SCREEN_CSS}</style></head><body class='print'></body></html>")
     head, body = doc.find("head"), doc.find("body")
     head.append(lhtml.fragment_fromstring(f'<meta name="anthology-version" content="{version}"/>'))
     if diags or book is None:
@@ -154,7 +156,7 @@ class Handler(BaseHTTPRequestHandler):
             if not kind.startswith(SERVED_TYPES):
                 raise RefusedResource(f"'{path.name}' is not an image, a stylesheet or a font")
             data = sandbox.read(path)
-        except RefusedResource:
+        except (RefusedResource, OSError, ValueError):  # refused, unreadable, or a NUL in the URL
             self.send(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"not found\n")
             return
         self.send(HTTPStatus.OK, kind, data)
@@ -208,12 +210,16 @@ class Preview:
         self.on_build(diags, time.perf_counter() - started)
 
     def watch(self) -> None:
-        """Poll the manuscript's files; rebuild when any is added, removed or changed."""
+        """Poll the manuscript's files; rebuild when any is added, removed or changed. Nothing
+        a file holds stops the watch (render_page reports what it cannot render)."""
         while not self.stopping.wait(self.interval):
-            files = snapshot(self.root)
-            if files != self.files:
-                self.files = files
-                self.rebuild()
+            try:
+                files = snapshot(self.root)
+                if files != self.files:
+                    self.files = files
+                    self.rebuild()
+            except Exception:  # noqa: BLE001 (the next change is still watched for)
+                continue
 
     def start(self) -> "Preview":
         for thread in self.threads:

@@ -16,7 +16,7 @@ from lxml import etree
 from .. import theme
 from ..assets import clean_css
 from ..atomic import atomic_path
-from ..errors import Diagnostics, OutputError
+from ..errors import Diagnostics, ManuscriptError, OutputError
 from ..fetcher import RefusedResource, Sandbox, guess_type
 from ..fonts import FAMILY, STYLES, font_files, subset_font
 from ..cover import front_cover_png
@@ -108,8 +108,25 @@ class EpubWriter(Writer):
         body = self.render("epub_content.j2", kind=doc.kind, item=doc.item, number=doc.number,
                            landmarks=landmarks, page_list=self.page_list(), cover=COVER_IMAGE)
         page = self.render("document.xhtml.j2", title=doc.title, stylesheet=STYLESHEET,
-                           body_class=doc.kind, content=body)
-        return page.encode("utf-8")
+                           body_class=doc.kind, content=body).encode("utf-8")
+        try:
+            etree.fromstring(page)
+        except etree.XMLSyntaxError as exc:
+            raise self.not_well_formed(doc, exc) from None
+        return page
+
+    def not_well_formed(self, doc: Doc, exc: etree.XMLSyntaxError) -> ManuscriptError:
+        """The error for an EPUB document that is not XML: it names the manuscript's own
+        template (a built-in one always gives XML), since its output line is all lxml knows."""
+        names = ("document.xhtml.j2", "epub_content.j2")
+        files = [Path(self.env.get_template(name).filename or name) for name in names]
+        own = [f for f in files if self.book.root.resolve() in f.resolve().parents] or files
+        diags = Diagnostics()
+        diags.error(own[0], 0, f"the template's output for {doc.file_name} is not well-formed XHTML, as an EPUB "
+                               f"needs: {exc.msg} (line {exc.lineno} of its output); close every element it opens")
+        error = ManuscriptError("a template gave an invalid EPUB document: the EPUB was not written", diags)
+        error.written_nothing = False  # the PDFs, written first, were
+        return error
 
     def contents(self) -> dict[str, bytes]:
         """Every document of the book, with the print edition's page breaks placed in the text."""
