@@ -29,6 +29,9 @@ SAMPLES = [
     "\ufeff", "\r\n", "\t tabs\t", "\x00", "\x0b\x0c", "\u2028\u2029", "\u200b\u200d\u00a0", "\u202e reversed \u202c",
     "*unclosed emphasis", "**bold** _under_", "`code`", "[^1]", "[^nope]", "[link](https://example.org)",
     "&amp; &#0; &#xD800; &bogus;", "<b>raw</b>", "<span dir='rtl'>x</span>", "--", "— Author, *Work*, p. 1",
+    # control characters and noncharacters (a glyph no font has crashed the subsetter)
+    "\x01\x07\x1b\x7f", "\x85 next line \x9f", "\ufdd0\ufdef", "\ufffe\uffff", "\U0001fffe\U0010ffff",
+    "1\u20e3 #\u20e3 keycaps", "\ue000 private use", "\U000e0041 tag", "\ufff9annotated\ufffb", "\ufffd",
 ]
 word = st.one_of(st.sampled_from(SAMPLES), st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30))
 line = st.lists(word, max_size=8).map(" ".join)
@@ -36,7 +39,7 @@ line = st.lists(word, max_size=8).map(" ".join)
 
 @st.composite
 def table(draw):
-    cols = draw(st.integers(1, 8))
+    cols = draw(st.integers(1, 14))  # past 12: refused at its line
     rows = draw(st.integers(0, 60 if FUZZ else 25))
     cell = st.text(st.sampled_from("ab 中ع😀|-:\\"), max_size=8)
     out = ["| " + " | ".join(f"H{i}" for i in range(cols)) + " |", "|" + "---|" * cols]
@@ -54,8 +57,20 @@ def quotation(draw):
     return "\n".join(body)
 
 
+@st.composite
+def deep(draw):
+    """Nesting up to a little past the limits: quotes, lists, brackets, HTML, divs."""
+    depth = draw(st.integers(1, 40))
+    return draw(st.sampled_from([
+        ">" * depth + " deep", "".join("  " * i + "- item\n" for i in range(depth)),
+        "[" * depth + "x" + "](https://example.org)" * depth, "<span>" * depth + "x" + "</span>" * depth,
+        "::: a\n" * depth + "x\n" + ":::\n" * depth, "(" * depth + "x" + ")" * depth,
+    ]))
+
+
 block = st.one_of(
-    line, quotation(), table(),
+    line, quotation(), table(), deep(),
+    st.builds(lambda t: f"Text[^in]\n\n[^in]: calls[^out] {t}\n\n[^out]: inner {t}", line),
     st.builds(lambda t: f"# {t}", line), st.builds(lambda t: f"## {t}", line),
     st.builds(lambda a, b: f"[^1]: {a}\n\n[^2]: > {b}", line, line),
     st.builds(lambda t: f"::: verse\n{t}\n  {t}\n:::", line), st.builds(lambda t: f"::: pullquote\n{t}", line),
@@ -63,7 +78,11 @@ block = st.one_of(
     st.just("* * *"), st.just(""),
 )
 piece_body = st.lists(block, max_size=10).map("\n\n".join)
-title = st.text(st.characters(codec="utf-8", categories=("L", "M", "N", "P", "S", "Zs")), min_size=1, max_size=40)
+title = st.one_of(
+    st.text(st.characters(codec="utf-8", categories=("L", "M", "N", "P", "S", "Zs")), min_size=1, max_size=40),
+    # through YAML escapes ("\u0001"), which the file reader's clean-up does not see
+    st.text(st.characters(codec="utf-8", categories=("L", "Cc", "Co", "Cf", "Cn"), exclude_characters="\n\r"),
+            min_size=1, max_size=20))
 line_end = st.sampled_from(["\n", "\r\n", "\r"])
 
 
@@ -117,3 +136,56 @@ def test_any_text_builds(tmp_path_factory):
     failed = {str(p): n for p, n in counts.items() if n}
     assert not failed, f"{failed}\n{messages}"
     print(f"fuzz: {outcomes['built']} built, {outcomes['refused']} refused with diagnostics, {len(checked)} EPUBs checked")
+
+
+HUGE = [
+    lambda n: "word " * (n * 100_000) + "\n",  # one paragraph, up to 2.5 MB and past the 2 MB limit
+    lambda n: " ".join(f"w[^{i}]" for i in range(n * 50)) + "\n\n" + "".join(f"[^{i}]: n\n\n" for i in range(n * 50)),
+    lambda n: "".join(f"Para[^{i}].\n\n" for i in range(n * 50)) + "".join(f"[^{i}]: n\n\n" for i in range(n * 50)),
+    lambda n: "| " + " | ".join("h" for _ in range(n * 10)) + " |\n|" + "---|" * (n * 10) + "\n",
+    lambda n: ">" * (n * 400) + " x\n",
+    lambda n: "[" * (n * 400) + "x" + "](u)" * (n * 400) + "\n",
+    lambda n: "<b>" * (n * 400) + "x" + "</b>" * (n * 400) + "\n",
+    lambda n: "".join("    " * i + "- x\n" for i in range(n * 10)),
+]
+HUGE_YAML = [
+    lambda n: "x: " + "[" * (n * 4000) + "]" * (n * 4000) + "\n",
+    lambda n: "x: " + "{a: " * (n * 400) + "1" + "}" * (n * 400) + "\n",
+    lambda n: "".join(" " * i + "- \n" for i in range(n * 10)),
+    lambda n: "description: '" + "x" * (n * 100_000) + "'\n",
+]
+
+
+def test_huge_and_deep_inputs_end_in_diagnostics_in_time(tmp_path_factory):
+    """Huge and deep pieces and configurations are read, or refused at their file and line,
+    in seconds: limits are checked before parsing (the builds above cover what loads)."""
+    import time
+
+    from anthology.readers.manuscript import load
+
+    kept = tmp_path_factory.mktemp("huge")
+    outcomes = {"loaded": 0, "refused": 0}
+
+    @given(st.sampled_from(range(len(HUGE) + len(HUGE_YAML))), st.integers(1, 25))
+    def read_one(kind, n):
+        config = "title: T\nlanguage: en\ncontents: [p.md]\n"
+        body = "Text.\n"
+        if kind < len(HUGE):
+            body = HUGE[kind](n)
+        else:
+            config += "x:\n" + HUGE_YAML[kind - len(HUGE)](n) if kind == len(HUGE) + 2 else HUGE_YAML[kind - len(HUGE)](n)
+        case = kept / f"case{sum(outcomes.values())}"
+        root = write_manuscript(case, {"anthology.yml": config, "p.md": "---\ntitle: P\n---\n\n" + body})
+        started = time.monotonic()
+        try:
+            load(root)
+            outcomes["loaded"] += 1
+        except ManuscriptError as exc:
+            errors = exc.diagnostics.errors
+            assert errors and all(d.path and d.line > 0 and d.message for d in errors), errors
+            outcomes["refused"] += 1
+        assert time.monotonic() - started < 30
+        shutil.rmtree(case)
+
+    read_one()
+    assert outcomes["refused"] and outcomes["loaded"], outcomes
