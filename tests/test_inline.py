@@ -53,6 +53,10 @@ MANUSCRIPT = {
         |---|---|
         | [νοῦς]{lang=grc} | mind[^t] |
 
+        ![A reference image / Photo: Its Maker][fig]
+
+        [fig]: figure.svg "The same square"
+
         [^c]: The caption's note.
         [^t]: The table's note.
         """,
@@ -304,6 +308,9 @@ def test_caption_credit_and_table_cell_keep_markup_and_notes(epub):
     cell = doc.xpath("//x:td[x:a[@epub:type='noteref']]", namespaces=NS)
     assert cell and doc.xpath("//x:td/x:span[@lang='grc']/text()", namespaces=NS) == ["νοῦς"]
     assert notes_linked_both_ways(doc) == ["1 The caption’s note.", "2 The table’s note."]
+    second = doc.xpath("//x:figure", namespaces=NS)[1]  # a reference image is a figure too
+    assert second.xpath("x:img/@alt", namespaces=NS) == ["The same square"]
+    assert second.xpath("string(x:figcaption/x:span[@class='credit'])", namespaces=NS) == "Photo: Its Maker"
 
 
 def test_book_and_part_titles_keep_their_markup(epub):

@@ -520,6 +520,10 @@ class BodyBuilder:
         for p in list(root.iter("p")):
             if p is not root and not len(p) and not (p.text or "").strip() and p.getparent() is not root:
                 remove_keeping_tail(p)
+        for img in list(root.iter("img")):  # `![…][ref]` or raw HTML: caption and credit from the alt text
+            parent = img.getparent()
+            if not (parent.tag == "span" and IMAGE_CLASS in (parent.get("class") or "").split()):
+                self._wrap_image(img)
         for wrapper in [el for el in root.iter("span") if IMAGE_CLASS in (el.get("class") or "").split()]:
             if not self._is_figure(root, wrapper):
                 self._plain_image(wrapper)
@@ -532,6 +536,22 @@ class BodyBuilder:
         p = wrapper.getparent()
         return (p is not None and p.tag == "p" and p.getparent() is root and len(p) == 1
                 and not (p.text or "").strip() and not (wrapper.tail or "").strip())
+
+    @staticmethod
+    def _wrap_image(img: etree._Element) -> None:
+        """An image Markdown's own image processors made (a reference image, raw HTML), put in
+        the wrapper markdown.CaptionedImage gives the others."""
+        alt = img.get("alt", "")
+        credit = CREDIT.search(alt)
+        wrapper = etree.Element("span", {"class": IMAGE_CLASS})
+        wrapper.tail, img.tail = img.tail, None
+        img.getparent().replace(img, wrapper)
+        wrapper.append(img)
+        for name, text in (("md-caption", (alt[: credit.start()] if credit else alt).strip()),
+                           ("md-credit", credit.group(1).strip() if credit else "")):
+            if text:
+                etree.SubElement(wrapper, "span", {"class": name}).text = text
+        img.set("alt", "")
 
     @staticmethod
     def _plain_image(wrapper: etree._Element) -> None:

@@ -215,9 +215,11 @@ def load_piece(path: Path, root: Path, role: str, part_id: str | None, language:
 
 def inline_text(text: str, language: str) -> tuple[str, str, str]:
     """A part's or the book's title, subtitle or series line: (markup, markup for the
-    contents, plain text). Emphasis, links and spans work; there is no piece for a note."""
+    contents, plain text). Emphasis, links and spans work; there is no piece for a note, and
+    `<` is a character here, not a tag (anthology.yml is metadata as well as text)."""
+    source = text.replace("<", "&lt;")
     try:
-        html = to_html(front_matter_markdown([("text", text)]), language)
+        html = to_html(front_matter_markdown([("text", source)]), language)
     except OverLimit:  # nested too deeply to be read as Markdown: its text, as written
         return escape(text), escape(text), text
     root = lhtml.fragment_fromstring(html, create_parent="div")
