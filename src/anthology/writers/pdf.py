@@ -23,7 +23,7 @@ from .. import printspec, theme
 from ..colour import CMYK_PROFILE
 from ..atomic import atomic_path
 from ..errors import Diagnostics, ManuscriptError, OutputError
-from ..fetcher import Sandbox
+from ..fetcher import RefusedResource, Sandbox
 from ..model import Part
 from ..pagemap import PageStart, label, page_starts
 from . import chunks, folios
@@ -377,7 +377,12 @@ class PdfWriter(SinglePassPdf):
 
     # --- chunk documents ----------------------------------------------------------------------
     def theme_sheets(self) -> list[tuple[str, str]]:
-        sheets = [(p.absolute().as_uri(), p.read_text(encoding="utf-8")) for p in theme.stylesheets("print", self.book.stylesheets)]
+        sandbox, sheets = Sandbox([self.book.root, theme.STYLES_DIR]), []
+        for path in theme.stylesheets("print", self.book.stylesheets):
+            try:  # read through the sandbox, like every file the manuscript names
+                sheets.append((path.absolute().as_uri(), sandbox.read_bytes(path).decode("utf-8", errors="replace")))
+            except RefusedResource as exc:
+                self.diags.warning(path, 0, f"stylesheet left out: {exc}")
         geometry = "\n".join(line for line in self.edition_css().splitlines() if not line.startswith("@color-profile"))
         return sheets + [("about:edition", geometry)]
 
