@@ -8,11 +8,13 @@ templates are untrusted: they render in Jinja's sandbox (no reaching Python inte
 
 from __future__ import annotations
 
+import html
 import io
 import os
 import re
 import traceback
 import types
+from urllib.parse import urlsplit
 from pathlib import Path, PurePath
 
 from jinja2 import (BaseLoader, ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound,
@@ -24,7 +26,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Cycler, Joiner, Namespace
 import nh3
 from lxml import etree, html as lhtml
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from .assets import clean_css
 from .errors import Diagnostics, ManuscriptError
@@ -237,10 +239,12 @@ def clean_output(text: str) -> str:
                     del el.attrib[attr]
             for child in list(el):
                 el.remove(child)
-            if el.tag == "style":
+            if el.tag == "meta" and el.get("charset") is None and el.get("name") is None:
+                head.remove(el)  # what is left of an http-equiv (a refresh, a cookie)
+            elif el.tag == "style":
                 el.text = clean_css(el.text or "", lambda url: "refused" if _leads_away(url) else None)[0]
     if body is not None:
-        inner = (escape(body.text or "") + "".join(lhtml.tostring(child, encoding="unicode") for child in body))
+        inner = html.escape(body.text or "", quote=False) + "".join(lhtml.tostring(c, encoding="unicode") for c in body)
         for child in list(body):
             body.remove(child)
         body.text = None
@@ -250,14 +254,15 @@ def clean_output(text: str) -> str:
         for fragment in fragments:
             body.append(fragment)
     if xhtml:
-        doc.attrib.setdefault("xmlns", XHTML_NS)
+        if doc.get("xmlns") is None:
+            doc.set("xmlns", XHTML_NS)
         return ('<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n'
                 + etree.tostring(doc, method="xml", encoding="unicode") + "\n")
     return lhtml.tostring(doc, encoding="unicode", doctype="<!DOCTYPE html>")
 
 
-def _clean_body(html: str) -> str:
-    return nh3.clean(html, tags=TEMPLATE_TAGS, attributes=TEMPLATE_ATTRIBUTES,
+def _clean_body(markup: str) -> str:
+    return nh3.clean(markup, tags=TEMPLATE_TAGS, attributes=TEMPLATE_ATTRIBUTES,
                      generic_attribute_prefixes={"data-", "aria-"}, url_schemes=WEB_SCHEMES, link_rel=None,
                      filter_style_properties=TEMPLATE_STYLE_PROPERTIES, strip_comments=True
                      ).replace("&nbsp;", "\u00a0")
