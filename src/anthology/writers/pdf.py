@@ -118,6 +118,15 @@ def number_calls_in_notes(doc: etree._Element) -> None:
         call.text = str(number) if number else "*"
 
 
+def _template_bytes(path: Path, root: Path) -> bytes:
+    """A template's bytes for a digest, read through the sandbox (a refused one is reported
+    when it is rendered)."""
+    try:
+        return Sandbox([root, theme.TEMPLATES_DIR]).read_bytes(path)
+    except RefusedResource as exc:
+        return str(exc).encode()
+
+
 def pt(value: float) -> str:
     return f"{value:.3f}pt"
 
@@ -395,7 +404,7 @@ class PdfWriter(SinglePassPdf):
             book = self.book
             self._common = ((sheets, fonts), chunks.digest(
                 "inputs", repr(sheets), fonts, self.edition, *(str(p) + "\0" for p in files),
-                *(p.read_bytes() for p in files),
+                *(_template_bytes(p, self.book.root) for p in files),
                 book.settings.model_dump_json() if book.settings is not None else "",
                 pickle.dumps((book.meta, str(book.root), book.sources, book.people))))
         return chunks.digest(self._common[1], pickle.dumps(chunk), *images)
