@@ -175,7 +175,14 @@ def render(env: PlainDataSandbox, name: str, **context) -> str:
     ManuscriptError naming its file and line instead of a traceback."""
     try:
         text = env.get_template(name).render(**context)
-        return clean_output(text) if env.untrusted else text
+        if not env.untrusted:
+            return text
+        try:
+            return clean_output(text)
+        except (etree.ParserError, ValueError) as exc:  # lxml found nothing it could read
+            diags = Diagnostics()
+            diags.error(name, 0, f"template error: what the templates wrote cannot be read as HTML ({exc})")
+            raise ManuscriptError("a template could not be rendered", diags) from None
     except TemplateError as exc:
         where, line = name, 0
         if isinstance(exc, TemplateRefused):
