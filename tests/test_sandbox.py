@@ -15,6 +15,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, strategies as st
 
 from anthology.cli import main
 from anthology.commands.build import build
@@ -335,3 +336,34 @@ def test_a_use_bomb_is_refused_quickly(tmp_path):
     with pytest.raises(UnsafeContent, match="refers to itself"):
         clean_svg(SVG.format('<g id="a"><use xlink:href="#a"/></g>').encode())
     assert time.perf_counter() - started < 2
+
+
+SVG_PARTS = [
+    '<rect width="4" height="4" fill="teal"/>', '<g id="g1"><circle r="2"/></g>', '<use href="#g1"/>',
+    '<use xlink:href="#g1"/>', '<use href="data:image/svg+xml,%3Csvg%3E%3C/svg%3E"/>', '<?xml-stylesheet href="x.css"?>',
+    '<style>@\\69mport url(x.css); rect { fill: u\\72l(/etc/passwd); stroke: red }</style>',
+    '<style><![CDATA[ @import "a"; circle { fill: url("#g1") } ]]></style>', '<!-- a comment -->',
+    '<rect style="fill: u\\72l(/etc/passwd); background: image-set(\'x.png\' 1x)" width="1" height="1"/>',
+    '<set attributeName="href" to="javascript:alert(1)"/>', '<animate attributeName="onbegin" values="alert(1)"/>',
+    '<animate attributeName="fill" values="red;url(https://example.org/x)"/>', '<a href="#x"><text>t</text></a>',
+    '<image width="1" height="1" href="data:image/svg+xml;base64,PHN2Zz48L3N2Zz4="/>', '<metadata><x/></metadata>',
+    '<foo:bar xmlns:foo="urn:foo"/>', '<title>Plate</title>', '<linearGradient id="lg"><stop offset="0"/></linearGradient>',
+    '<text x="1" y="2" style="font-size: 3px; fill: url(#lg)">words &amp; more</text>',
+]
+
+
+@given(st.lists(st.sampled_from(SVG_PARTS), max_size=12))
+def test_any_svg_comes_out_clean_or_is_refused(parts):
+    from lxml import etree
+
+    from anthology.assets import UnsafeContent, clean_svg
+
+    try:
+        cleaned = clean_svg(SVG.format("".join(parts)).encode())
+    except UnsafeContent:
+        return
+    for bad in (b"<?xml-stylesheet", b"import", b"u\\72l", b"javascript", b"alert", b"etc/passwd", b"image/svg+xml",
+                b"example.org", b"image-set", b"<!--", b"metadata", b"urn:foo", b"<a ", b"onbegin"):
+        assert bad not in cleaned, (bad, cleaned)
+    assert clean_svg(cleaned) == cleaned  # what comes out is already clean
+    etree.fromstring(cleaned)
