@@ -2,8 +2,10 @@
 
 A manuscript may bring its own `templates/` (searched first, so a template of the same name
 replaces the built-in one) and `styles/*.css` (added after the built-in layers). Its
-templates are untrusted: they render in Jinja's sandbox (no reaching Python internals from
-`{{ … }}`) and load only regular files inside the manuscript's `templates/` folder.
+templates are untrusted: every template renders in Jinja's immutable sandbox narrowed to plain
+data (PlainDataSandbox: no path, file, module or class, no method but those of plain values);
+a manuscript's templates are read through its sandbox (fetcher.py), and what a render that
+used one produced passes the raw-HTML allowlist (clean_output).
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ import os
 import re
 import traceback
 import types
-from urllib.parse import urlsplit
 from pathlib import Path, PurePath
+from urllib.parse import urlsplit
 
+import nh3
 from jinja2 import (BaseLoader, ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound,
                     TemplateSyntaxError, select_autoescape)
 from jinja2.exceptions import SecurityError
@@ -24,7 +27,6 @@ from jinja2.loaders import split_template_path
 from jinja2.runtime import BlockReference, LoopContext, Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Cycler, Joiner, Namespace
-import nh3
 from lxml import etree, html as lhtml
 from markupsafe import Markup
 
