@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Diagnostics
+from .fetcher import RefusedResource, Sandbox
 from .model import Anthology, Piece
 from .readers.body import CREDIT
 from .readers.manuscript import split_front_matter
@@ -59,8 +60,13 @@ class Source:
     title_col: int = 0
 
     @classmethod
-    def read(cls, path: Path) -> "Source | None":
-        text = normalise(path.read_text(encoding="utf-8"))
+    def read(cls, path: Path, root: Path) -> "Source | None":
+        """The piece's source, read again through the manuscript's sandbox (None if it is
+        refused or no longer UTF-8: the loader reported it)."""
+        try:
+            text = normalise(Sandbox([root]).read_bytes(path).decode("utf-8"))
+        except (RefusedResource, UnicodeDecodeError):
+            return None
         split = split_front_matter(text, path, Diagnostics())
         if split is None:
             return None
@@ -201,7 +207,7 @@ def lint(book: Anthology) -> Diagnostics:
     """Every lint finding in the book's pieces, file by file in reading order, then the
     manuscript's Markdown files that no piece comes from."""
     diags = Diagnostics()
-    sources = {p.id: Source.read(p.source_path) for p in book.pieces}
+    sources = {p.id: Source.read(p.source_path, book.root) for p in book.pieces}
     ids = {p.source_path.resolve(): piece_ids(p) for p in book.pieces}
     titles: dict[str, Source] = {}
     for piece in book.pieces:

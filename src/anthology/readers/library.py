@@ -90,7 +90,7 @@ def _mapping(root: Path, name: str, diags: Diagnostics) -> YamlDocument | None:
     path = root / name
     if not path.is_file():
         return None
-    text = read_text(path, diags)
+    text = read_text(path, diags, root)
     doc = load_yaml(text, path, diags) if text is not None else None
     if doc is None or doc.data is None:
         return None

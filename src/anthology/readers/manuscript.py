@@ -44,14 +44,22 @@ def oversize(path: Path, diags: Diagnostics) -> bool:
     return True
 
 
-def read_text(path: Path, diags: Diagnostics) -> str | None:
-    """Read a UTF-8 file of at most MAX_TEXT_BYTES; a decoding error names the line it happened on."""
+def read_text(path: Path, diags: Diagnostics, root: Path) -> str | None:
+    """Read a UTF-8 file of the manuscript at `root`, of at most MAX_TEXT_BYTES, through the
+    sandbox (a symlink leading outside is refused before a byte of it is read, and the file
+    is read once); a decoding error names the line it happened on."""
+    sandbox = Sandbox([root])
+    try:
+        sandbox.check(path)
+    except RefusedResource as exc:
+        diags.error(path, 1, f"cannot read file: {exc}")
+        return None
     if oversize(path, diags):
         return None
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        diags.error(path, 0, f"cannot read file: {exc.strerror or exc}")
+        data = sandbox.read_bytes(path)
+    except RefusedResource as exc:
+        diags.error(path, 1, f"cannot read file: {exc}")
         return None
     try:
         text = normalise(data.decode("utf-8"))
@@ -72,12 +80,15 @@ def vet_stylesheet(path: Path, root: Path, diags: Diagnostics) -> bool:
     (imports, URLs leading outside the manuscript) with its line."""
     sandbox = Sandbox([root])
     try:
-        sandbox.check(path)
+        data = sandbox.read_bytes(path)
     except RefusedResource as exc:
         diags.warning(path, 0, f"stylesheet left out: {exc}")
         return False
-    text = read_text(path, diags)
-    if text is None:
+    try:
+        text = normalise(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        diags.error(path, line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8")
         return False
     for line, message in sandbox.stylesheet(path, text)[1]:
         diags.warning(path, line, message)
@@ -128,7 +139,7 @@ def generated_piece(kind: str, title: str | None, role: str, part_id: str | None
 
 def load_piece(path: Path, root: Path, role: str, part_id: str | None, language: str,
                taken: set[str], diags: Diagnostics, library: Library | None = None) -> Piece | None:
-    text = read_text(path, diags)
+    text = read_text(path, diags, root)
     if text is None:
         return None
     split = split_front_matter(text, path, diags)
@@ -286,6 +297,15 @@ def prefetch(root: Path, contents: list, role_at, language: str, library, librar
     return dict(zip(todo, pool.map(convert, todo.values(), chunksize=1)))
 
 
+def _library_file(root: Path, name: str) -> bytes:
+    """A library file's bytes as the sandbox reads them (nothing when missing or refused:
+    load_library reports it)."""
+    try:
+        return Sandbox([root]).read_bytes(root / name) if (root / name).is_file() else b""
+    except RefusedResource:
+        return b""
+
+
 def book_slug(title: str, limit: int = 48) -> str:
     """A short file name for the book: its main title (before any colon), cut at a word."""
     slug = slugify(title.split(":")[0])
@@ -324,7 +344,7 @@ def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None,
     if not config_path.is_file():
         diags.error(config_path, 0, f"missing {CONFIG_NAME}: every manuscript needs one at its root")
         raise ManuscriptError("missing configuration", diags)
-    text = read_text(config_path, diags)
+    text = read_text(config_path, diags, root)
     doc = load_yaml(text, config_path, diags) if text is not None else None
     if doc is None:
         raise ManuscriptError("invalid configuration", diags)
@@ -391,8 +411,7 @@ def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None,
     library = load_library(root, diags)
     piece_cache = PieceCache(cache)
     keep: list[tuple] = []  # pieces to cache once the whole book has loaded: a refused one writes nothing
-    library_bytes = b"".join((root / name).read_bytes() for name in (QUOTATIONS, SOURCES)
-                             if (root / name).is_file())
+    library_bytes = b"".join(_library_file(root, name) for name in (QUOTATIONS, SOURCES))
     prefetched = prefetch(root, contents, role_at, language, library, library_bytes, piece_cache, pool)
     for i, item in enumerate(contents):
         if isinstance(item, dict) and "generate" in item:

@@ -157,7 +157,7 @@ class EpubWriter(Writer):
         given = self.book.settings.epub.cover if self.book.settings is not None else None
         if given:
             try:
-                return Sandbox([self.book.root]).image(self.book.root / given).read_bytes()
+                return Sandbox([self.book.root]).image_bytes(self.book.root / given)[1]
             except RefusedResource as exc:
                 self.diags.warning(self.book.config_path, 0, f"epub.cover: {exc}; a cover is drawn from the title instead")
         return front_cover_png(self.book)

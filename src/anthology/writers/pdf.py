@@ -23,7 +23,7 @@ from .. import printspec, theme
 from ..colour import CMYK_PROFILE
 from ..atomic import atomic_path
 from ..errors import Diagnostics, ManuscriptError, OutputError
-from ..fetcher import Sandbox
+from ..fetcher import RefusedResource, Sandbox
 from ..model import Part
 from ..pagemap import PageStart, label, page_starts
 from . import chunks, folios
@@ -116,6 +116,15 @@ def number_calls_in_notes(doc: etree._Element) -> None:
     for call in calls:
         number = numbers.get(call.attrib.pop("data-note"))
         call.text = str(number) if number else "*"
+
+
+def _template_bytes(path: Path, root: Path) -> bytes:
+    """A template's bytes for a digest, read through the sandbox (a refused one is reported
+    when it is rendered)."""
+    try:
+        return Sandbox([root, theme.TEMPLATES_DIR]).read_bytes(path)
+    except RefusedResource as exc:
+        return str(exc).encode()
 
 
 def pt(value: float) -> str:
@@ -377,7 +386,12 @@ class PdfWriter(SinglePassPdf):
 
     # --- chunk documents ----------------------------------------------------------------------
     def theme_sheets(self) -> list[tuple[str, str]]:
-        sheets = [(p.absolute().as_uri(), p.read_text(encoding="utf-8")) for p in theme.stylesheets("print", self.book.stylesheets)]
+        sandbox, sheets = Sandbox([self.book.root, theme.STYLES_DIR]), []
+        for path in theme.stylesheets("print", self.book.stylesheets):
+            try:  # read through the sandbox, like every file the manuscript names
+                sheets.append((path.absolute().as_uri(), sandbox.read_bytes(path).decode("utf-8", errors="replace")))
+            except RefusedResource as exc:
+                self.diags.warning(path, 0, f"stylesheet left out: {exc}")
         geometry = "\n".join(line for line in self.edition_css().splitlines() if not line.startswith("@color-profile"))
         return sheets + [("about:edition", geometry)]
 
@@ -390,7 +404,7 @@ class PdfWriter(SinglePassPdf):
             book = self.book
             self._common = ((sheets, fonts), chunks.digest(
                 "inputs", repr(sheets), fonts, self.edition, *(str(p) + "\0" for p in files),
-                *(p.read_bytes() for p in files),
+                *(_template_bytes(p, self.book.root) for p in files),
                 book.settings.model_dump_json() if book.settings is not None else "",
                 pickle.dumps((book.meta, str(book.root), book.sources, book.people))))
         return chunks.digest(self._common[1], pickle.dumps(chunk), *images)
