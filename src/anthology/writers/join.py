@@ -30,8 +30,9 @@ class Joiner:
     from the pool or the cache. The chunks that print other chunks' page numbers (contents,
     index) come last (`late`): they may be laid out again once every page count is known."""
 
-    def __init__(self, order, late=(), cache: Cache | None = None):
+    def __init__(self, order, late=(), cache: Cache | None = None, classic: bool = False):
         self.order = list(order)
+        self.classic = classic  # PDF/X-1a: a PDF 1.4 file, no object or cross-reference streams
         self.late = set(late)
         self.cache = cache or Cache(None)
         self.offered: dict[str, ChunkLayout] = {}  # the latest layout of each chunk
@@ -40,7 +41,7 @@ class Joiner:
     def _start(self) -> None:
         if getattr(self, "book", None) is not None:
             self.book.close()
-        self.book = BookFile()
+        self.book = BookFile(classic=self.classic)
         self.next = 0  # where in the order the next chunk to write is
         self.written: dict[str, ChunkLayout] = {}
         self.page_texts: dict[str, list[PageText]] = {}
