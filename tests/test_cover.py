@@ -92,6 +92,10 @@ def test_pdf_x4_with_output_intent_and_embedded_fonts(sample, tmp_path):
     with pikepdf.open(target) as pdf:
         intents = pdf.Root.OutputIntents
         assert len(intents) == 1 and intents[0].S == "/GTS_PDFX" and "/DestOutputProfile" in intents[0]
+        # the registered condition, not the profile's description
+        assert str(intents[0].OutputConditionIdentifier) == "FOGRA39"
+        assert str(intents[0].RegistryName) == "http://www.color.org"
+        assert str(intents[0].Info) == "Coated FOGRA39 (ISO 12647-2:2004)"
         meta = pdf.open_metadata()
         assert meta.pdfx_status == "PDF/X-4"
         assert meta["xmp:CreateDate"].startswith("2023-11-14T22:13:20")

@@ -674,11 +674,14 @@ class _Colour:
         res, std, page = scope.resources, self.standard, scope.page
         content = scope.content
         obj = content.obj if isinstance(content, pikepdf.Page) else content
-        x1a = std == "pdf/x-1a"  # where any transparency group is a fault already (_Transparency)
-        group = obj.get("/Group") if isinstance(obj, (Dictionary, Stream)) and not x1a else None
+        x1a = std == "pdf/x-1a"  # where any transparency group is a fault already (_Transparency):
+        # its blending space is reported when it is RGB only
+        group = obj.get("/Group") if isinstance(obj, (Dictionary, Stream)) else None
         if isinstance(group, Dictionary) and "/CS" in group:
             where = "the page" if isinstance(content, pikepdf.Page) else "a form"
-            self.add(page, _space_problem(group.CS, res, std), f"blending space of {where}'s transparency group")
+            problem = _space_problem(group.CS, res, std)
+            if problem and (not x1a or _kind(problem) == "rgb"):
+                self.add(page, problem, f"blending space of {where}'s transparency group")
         for key, name, space in scope.used("/ColorSpace"):
             if self.first(key):
                 self.add(page, _space_problem(space, res, std), f"colour space {name}")
@@ -698,9 +701,11 @@ class _Colour:
         for key, name, gs in scope.used("/ExtGState"):
             smask = gs.get("/SMask") if isinstance(gs, Dictionary) else None
             form = smask.get("/G") if isinstance(smask, Dictionary) else None
-            group = form.get("/Group") if isinstance(form, Stream) and not x1a else None
+            group = form.get("/Group") if isinstance(form, Stream) else None
             if isinstance(group, Dictionary) and "/CS" in group and self.first(("smask", key)):
-                self.add(page, _space_problem(group.CS, res, std), f"blending space of soft mask {name}")
+                problem = _space_problem(group.CS, res, std)
+                if problem and (not x1a or _kind(problem) == "rgb"):
+                    self.add(page, problem, f"blending space of soft mask {name}")
         if self._suspect(scope):
             instructions = scope.instructions
             if instructions is None:
