@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,7 +17,8 @@ from PIL import Image, ImageDraw
 from anthology.commands.build import build
 from anthology.preflight import preflight
 
-from test_preflight import SPEC, X1A, png, problems, render
+from conftest import pdf_fonts
+from test_preflight import SPEC, X1A, problems, render
 
 CONFIG = """
 title: A Small Book
@@ -167,6 +167,26 @@ def test_x1a_build_is_pdf_14_with_a_cross_reference_table(x1a):
     assert check.returncode == 0 and "No syntax or stream encoding errors" in check.stdout, check.stdout
     info = subprocess.run(["pdfinfo", str(x1a)], capture_output=True, text=True, check=True).stdout
     assert re.search(r"PDF version:\s+1\.4", info)
+
+
+def test_x1a_fonts_are_bare_cff_as_pdf_14_knows_them(x1a, x4):
+    """OpenType font programs (FontFile3 /OpenType) are PDF 1.6: X-1a embeds their CFF."""
+    x1a_fonts, x4_fonts = pdf_fonts(x1a), pdf_fonts(x4)
+    assert x1a_fonts and all(" ".join(row[1:4]) == "CID Type 0C" and row[-5] == "yes" for row in x1a_fonts), x1a_fonts
+    assert any("(OT)" in row for row in x4_fonts)  # X-4 keeps them as WeasyPrint writes them
+    with pikepdf.open(x1a) as pdf:
+        assert not any(isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/OpenType" for o in pdf.objects)
+
+
+def test_opentype_font_fails_x1a_preflight(tmp_path):
+    css = "@page { size: 6in 9in; bleed: .125in } @page :right { bleed: .125in .125in .125in 0 } " \
+          "@page :left { bleed: .125in 0 .125in .125in } html { font-family: 'EB Garamond' }"
+    path = render(tmp_path, variant="pdf/x-1a", css=css)
+    if not any("(OT)" in row for row in pdf_fonts(path)):
+        pytest.skip("EB Garamond (fonts-ebgaramond) is not installed as an OpenType face")
+    report = preflight(path, X1A_SPEC)
+    assert ("error", "fonts", 1) in problems(report)
+    assert "embedded as OpenType" in report.of("fonts")[0].message
 
 
 def test_x1a_build_has_no_transparency_and_no_rgb(x1a):

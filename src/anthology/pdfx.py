@@ -435,6 +435,38 @@ class Converter:
         image.BitsPerComponent = 8
 
 
+# --- fonts: PDF 1.4 knows CFF, not OpenType, programs -------------------------------------------
+
+def bare_cff(program: bytes) -> bytes | None:
+    """The CFF table of an OpenType (CFF-flavoured) font program, or None for any other font.
+
+    WeasyPrint embeds CFF faces as OpenType (FontFile3 /Subtype /OpenType), which is PDF 1.6;
+    a PDF/X-1a file is PDF 1.4, whose FontFile3 is a bare CFF (/Subtype /CIDFontType0C for a
+    CIDFontType0). Its glyphs are those of the OpenType: a name-keyed CFF is read with CIDs as
+    glyph ids, which WeasyPrint's subsets keep."""
+    from fontTools.ttLib import TTFont, TTLibError
+
+    try:
+        font = TTFont(io.BytesIO(program), lazy=True)
+        return font.reader["CFF "] if "CFF " in font.reader.keys() else None
+    except (TTLibError, KeyError, ValueError, AssertionError):
+        return None
+
+
+def bare_fonts(pdf: pikepdf.Pdf, skip=()) -> None:
+    """Every OpenType font program of a PDF (but those in `skip`, by objgen) made a bare CFF."""
+    for obj in pdf.objects:
+        if not (isinstance(obj, Dictionary) and obj.get("/Type") == "/FontDescriptor"):
+            continue
+        program = obj.get("/FontFile3")
+        if not isinstance(program, Stream) or program.get("/Subtype") != "/OpenType" or program.objgen in skip:
+            continue
+        cff = bare_cff(program.read_bytes())
+        if cff is not None:
+            program.write(zlib.compress(cff), filter=Name.FlateDecode)
+            program.Subtype = Name.CIDFontType0C
+
+
 def convert(pdf: pikepdf.Pdf, variant: str | None) -> None:
     """Make a laid-out PDF's colour fit its PDF/X variant (in place); nothing for none."""
     if variant in ("pdf/x-4", "pdf/x-1a"):

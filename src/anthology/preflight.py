@@ -124,7 +124,7 @@ def preflight(path: Path, spec: PrintSpec) -> PreflightReport:
             add(_check_structure(Path(path), pdf, spec.pdf_standard))
             add(_check_pdfx_id(pdf, spec.pdf_standard))
             add(_check_output_intent(pdf))
-    checks = [_Fonts(), _Images()]
+    checks = [_Fonts(spec.pdf_standard), _Images()]
     if spec.pdf_standard != "none":
         checks.append(_Colour(spec.pdf_standard))
     if spec.pdf_standard == "pdf/x-1a":
@@ -421,10 +421,21 @@ def _embedded(font: Dictionary) -> bool:
     return isinstance(descriptor, Dictionary) and any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
 
 
+def _opentype(font: Dictionary) -> bool:
+    """Whether a font's program is embedded as OpenType (FontFile3 /Subtype /OpenType: PDF 1.6)."""
+    if font.get("/Subtype") == "/Type0":
+        descendants = font.get("/DescendantFonts") or []
+        font = descendants[0] if len(descendants) else Dictionary()
+    descriptor = font.get("/FontDescriptor")
+    program = descriptor.get("/FontFile3") if isinstance(descriptor, Dictionary) else None
+    return isinstance(program, Stream) and program.get("/Subtype") == "/OpenType"
+
+
 class _Fonts:
     """An unembedded font is substituted by the printer's RIP, reflowing or garbling the text."""
 
-    def __init__(self):
+    def __init__(self, standard: str = "none"):
+        self.standard = standard
         self.seen: set = set()
         self.missing: list[Finding] = []
 
@@ -433,9 +444,12 @@ class _Fonts:
             if not isinstance(font, Dictionary) or key in self.seen:
                 continue
             self.seen.add(key)
+            label = str(font.get("/BaseFont", name)).lstrip("/")
             if not _embedded(font):
-                self.missing.append(Finding("error", "fonts", f"font {str(font.get('/BaseFont', name)).lstrip('/')} "
-                                            "is not embedded", scope.page))
+                self.missing.append(Finding("error", "fonts", f"font {label} is not embedded", scope.page))
+            elif self.standard == "pdf/x-1a" and _opentype(font):
+                self.missing.append(Finding("error", "fonts", f"font {label} is embedded as OpenType, "
+                                            "which PDF 1.4 (PDF/X-1a) does not know", scope.page))
 
     def findings(self, path: Path) -> list[Finding]:
         count = len(self.seen)

@@ -126,6 +126,8 @@ def make(pdf_bytes: bytes, faces: Faces, forms: bool = False, colour: str | None
         pdfx.convert(pdf, colour)
         named: dict[tuple[int, int], bytes] = {}
         out.fonts = faces.take(pdf, named)
+        if colour == "pdf/x-1a":  # the faces taken are made bare when the book writes them (join.py)
+            pdfx.bare_fonts(pdf, skip=named)
         walk = _Walk(pdf, named)
         shared: dict[bytes, pikepdf.Object] = {}
         for page in pdf.pages:

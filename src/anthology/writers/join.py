@@ -16,6 +16,7 @@ from dataclasses import astuple
 
 import pikepdf
 
+from ..pdfx import bare_cff
 from .bookfile import BookFile
 from .chunks import Cache, ChunkLayout
 from .fontmerge import Merged
@@ -175,7 +176,10 @@ class Joiner:
         language, PDF/X output intent) and document information, and the cross-reference."""
         for face, program, widths, unicode in self.fonts.faces(cache):
             prefix = b"font/" + face.encode()
-            self.book.add_stream(self.global_(prefix + b"/program"), b"<< /Subtype /OpenType /Filter /FlateDecode >>",
+            subtype = b"/OpenType"
+            if self.classic and (cff := bare_cff(program)) is not None:  # PDF 1.4 knows CFF, not OpenType
+                program, subtype = cff, b"/CIDFontType0C"
+            self.book.add_stream(self.global_(prefix + b"/program"), b"<< /Subtype %s /Filter /FlateDecode >>" % subtype,
                                  zlib.compress(program))
             self.book.add(self.global_(prefix + b"/widths"), widths)
             self.book.add_stream(self.global_(prefix + b"/unicode"), b"<< /Filter /FlateDecode >>",
