@@ -79,6 +79,11 @@ def image_to_cmyk(image):
     return ImageCms.applyTransform(image, _transform())
 
 
+def _write(stream: Stream, instructions) -> None:
+    """A content stream's new instructions, compressed (the book copies streams as they are)."""
+    stream.write(zlib.compress(pikepdf.unparse_content_stream(instructions)), filter=Name.FlateDecode)
+
+
 def _num(value: float):
     return Decimal(f"{value:.4f}").normalize() if value not in (0, 1) else int(value)
 
@@ -158,7 +163,8 @@ class Converter:
         instructions = list(pikepdf.parse_content_stream(page))
         new = self.content(instructions, resources, _State())
         if new is not None:
-            obj.Contents = self.pdf.make_stream(pikepdf.unparse_content_stream(new))
+            obj.Contents = self.pdf.make_stream(b"")
+            _write(obj.Contents, new)
         self.listed.append(resources)
 
     def finish(self) -> None:
@@ -317,7 +323,7 @@ class Converter:
         key = (xobject.objgen, alphas)
         if key not in self.copies:  # drawn at another opacity too: a copy, from the original
             data, entries = self.originals[xobject.objgen]
-            copy = self.pdf.make_stream(data)
+            copy = self.pdf.make_stream(zlib.compress(data), Filter=Name.FlateDecode)
             for k, v in entries.items():
                 copy[k] = v
             self.copies[key] = copy
@@ -343,7 +349,7 @@ class Converter:
         finally:
             self._outer = outer
         if new is not None:
-            form.write(pikepdf.unparse_content_stream(new))
+            _write(form, new)
         self.listed.append(resources)
 
     def _sweep(self, resources: Dictionary) -> None:
