@@ -365,6 +365,14 @@ class Converter:
                 self._form(xobject, resources, _State())
         for shading in (resources.get("/Shading") or Dictionary()).values():
             self._shading(shading)
+        for font in (resources.get("/Font") or Dictionary()).values():
+            if isinstance(font, Dictionary) and font.get("/Subtype") == "/Type3" and font.objgen not in self.done:
+                if font.is_indirect:
+                    self.done.add(font.objgen)
+                own = font.get("/Resources")
+                for glyph in (font.get("/CharProcs") or Dictionary()).values():
+                    if isinstance(glyph, Stream):
+                        self._form(glyph, own if isinstance(own, Dictionary) else resources, _State())
         self._resources(resources)
 
     def _shading(self, shading) -> None:
@@ -412,9 +420,13 @@ class Converter:
             return
         from PIL import Image
 
-        picture = pikepdf.PdfImage(image).as_pil_image()
-        if smask is not None:  # onto white paper
-            alpha = pikepdf.PdfImage(smask).as_pil_image().convert("L").resize(picture.size)
+        try:
+            picture = pikepdf.PdfImage(image).as_pil_image()
+            alpha = pikepdf.PdfImage(smask).as_pil_image() if smask is not None else None
+        except Exception:  # an image pikepdf or Pillow cannot decode is left as it is: preflight names it
+            return
+        if alpha is not None:  # onto white paper
+            alpha = alpha.convert("L").resize(picture.size)
             white = Image.new(picture.mode if picture.mode in ("RGB", "CMYK", "L") else "RGB", picture.size,
                               {"CMYK": (0, 0, 0, 0), "L": 255}.get(picture.mode, (255, 255, 255)))
             picture = Image.composite(picture.convert(white.mode), white, alpha)
