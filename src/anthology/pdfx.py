@@ -113,6 +113,20 @@ def _space_kind(space, resources: Dictionary, depth: int = 0) -> str:
     return "other"
 
 
+def _decode(image: Stream):
+    """An image XObject as a Pillow image; 16-bit samples (a 16-bit PNG), which Pillow has no
+    mode for in colour, cut to 8."""
+    if int(image.get("/BitsPerComponent", 8)) == 16 and image.get("/Filter") in (Name.FlateDecode, None):
+        from PIL import Image
+
+        kind = _space_kind(image.get("/ColorSpace"), Dictionary())
+        mode = {"rgb": "RGB", "gray": "L", "cmyk": "CMYK"}.get(kind)
+        if mode is not None:
+            size = (int(image.Width), int(image.Height))
+            return Image.frombytes(mode, size, image.read_bytes()[0::2])  # the high byte of each sample
+    return pikepdf.PdfImage(image).as_pil_image()
+
+
 class _State:
     __slots__ = ("fill_space", "stroke_space", "fa", "sa", "fill", "stroke")
 
@@ -421,8 +435,7 @@ class Converter:
         from PIL import Image
 
         try:
-            picture = pikepdf.PdfImage(image).as_pil_image()
-            alpha = pikepdf.PdfImage(smask).as_pil_image() if smask is not None else None
+            picture, alpha = _decode(image), _decode(smask) if smask is not None else None
         except Exception:  # an image pikepdf or Pillow cannot decode is left as it is: preflight names it
             return
         if alpha is not None:  # onto white paper
