@@ -322,6 +322,16 @@ def cover_pdf(book: Anthology, spec: PrintSpec, pages: int, target: Path) -> Cov
         document.write_pdf(tmp, pdf_variant=variant, pdf_identifier=identifier.encode("utf-8"),
                            custom_metadata=True,
                            finisher=_finisher(str(uuid.uuid5(uuid.NAMESPACE_URL, identifier))))
+        if variant == "pdf/x-1a":  # PDF 1.4: CFF fonts bare, not OpenType (pdfx.py); no transparency
+            import pikepdf
+
+            from . import pdfx
+
+            with pikepdf.open(io.BytesIO(tmp.read_bytes())) as pdf:
+                pdfx.bare_fonts(pdf)
+                pdfx.convert(pdf, variant)
+                pdf.save(tmp, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.disable,
+                         compress_streams=True, force_version="1.4")
     return g
 
 

@@ -34,6 +34,7 @@ from .colour import CMYK_PROFILE, CONDITION, CONDITION_INFO, REGISTRY
 VERSION = "pdfx-1"  # in the layout digests: a change here lays the chunks out again
 
 RGB_FAMILIES = ("/DeviceRGB", "/RGB", "/CalRGB")
+DEVICE = {"cmyk": (Name.DeviceCMYK, Name("/CMYK")), "gray": (Name.DeviceGray, Name("/G"))}
 
 
 def name_output_intent(pdf: pikepdf.Pdf) -> None:
@@ -256,6 +257,10 @@ class Converter:
                     else:
                         state.stroke_space = "cmyk"
                     # the initial colour of DeviceCMYK is black, as DeviceRGB's: nothing to set
+                elif self.flatten and kind in ("cmyk", "gray") and operands[0] not in DEVICE[kind]:
+                    # PDF/X-1a has no ICC-based colour: CMYK or grey characterized by a profile
+                    # (WeasyPrint's @color-profile device-cmyk, the OutputIntent's) is the device's
+                    replaced = [([DEVICE[kind][0]], Operator(op))]
             elif op in ("sc", "scn", "SC", "SCN"):
                 fill = op in ("sc", "scn")
                 kind = state.fill_space if fill else state.stroke_space
@@ -394,7 +399,10 @@ class Converter:
             return
         if shading.is_indirect:
             self.done.add(shading.objgen)
-        if _space_kind(shading.get("/ColorSpace"), Dictionary()) != "rgb":
+        kind = _space_kind(shading.get("/ColorSpace"), Dictionary())
+        if self.flatten and kind in DEVICE and shading.ColorSpace not in DEVICE[kind]:
+            shading.ColorSpace = DEVICE[kind][0]
+        if kind != "rgb":
             return
         functions = shading.get("/Function")
         functions = list(functions) if isinstance(functions, Array) else [functions]
@@ -430,6 +438,10 @@ class Converter:
             and image.ColorSpace[0] in ("/Indexed", "/I")
             and _space_kind(image.ColorSpace[1], Dictionary()) == "rgb")
         smask = image.get("/SMask") if self.flatten else None
+        if self.flatten and not rgb:
+            kind = _space_kind(image.get("/ColorSpace"), Dictionary())
+            if kind in DEVICE and image.ColorSpace not in DEVICE[kind]:  # ICC-based: the device's (see content)
+                image.ColorSpace = DEVICE[kind][0]
         if not rgb and smask is None:
             return
         from PIL import Image
