@@ -241,6 +241,30 @@ def test_footnote_rule_prints_in_black_ink_only(x4):
 X4_SPEC, X1A_SPEC = SPEC, X1A  # 6 × 9 in, bleed on 3 sides
 
 
+def test_x1a_flattening_keeps_the_content_valid():
+    """A grey drawn at an opacity becomes black ink mixed with white, set with k: the current
+    space is then DeviceCMYK, so the greys set after it in that space are set with k too."""
+    from anthology import pdfx
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    page = pdf.pages[0]
+    page.obj.Resources = pikepdf.Dictionary(ExtGState=pikepdf.Dictionary(
+        Half=pikepdf.Dictionary(ca=Decimal("0.5"), CA=Decimal("0.5")), Full=pikepdf.Dictionary(ca=1, CA=1)))
+    page.obj.Contents = pdf.make_stream(b"/DeviceGray cs 0.2 sc /Half gs 0 0 5 5 re f /Full gs 0.4 sc 0 0 5 5 re f "
+                                        b"q /Half gs 0 g 0 0 5 5 re f /Full gs 0.5 sc 0 0 5 5 re f Q 0.6 sc")
+    pdfx.convert(pdf, "pdf/x-1a")
+    ops = [(str(op), [float(v) for v in operands if not isinstance(v, pikepdf.Name)])
+           for operands, op in pikepdf.parse_content_stream(page)]
+    colours = [(op, values) for op, values in ops if op in ("k", "sc", "g")]
+    assert colours == [("sc", [0.2]), ("k", [0, 0, 0, 0.4]),  # /Half gs: the grey mixed with white
+                       ("k", [0, 0, 0, 0.8]), ("k", [0, 0, 0, 0.6]),  # /Full gs: as it was; then 0.4 sc
+                       ("k", [0, 0, 0, 0.3]), ("k", [0, 0, 0, 0.5]),  # q /Half gs; 0 g at half
+                       ("k", [0, 0, 0, 1]), ("k", [0, 0, 0, 0.5]),  # /Full gs; 0.5 sc
+                       ("k", [0, 0, 0, 0.4])], colours  # Q: DeviceCMYK still (as at q); 0.6 sc
+    assert all(float(gs.ca) == 1 for gs in page.obj.Resources.ExtGState.values())
+
+
 # --- each fault planted in a PDF: preflight fails, naming its page ---------------------------------
 
 def plant(path: Path, page: int, how) -> Path:

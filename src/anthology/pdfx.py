@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 import zlib
 from decimal import Decimal
 
@@ -34,6 +35,10 @@ from .colour import CMYK_PROFILE, CONDITION, CONDITION_INFO, REGISTRY
 VERSION = "pdfx-1"  # in the layout digests: a change here lays the chunks out again
 
 RGB_FAMILIES = ("/DeviceRGB", "/RGB", "/CalRGB")
+# What a content stream may hold that X-4 conversion changes: RGB operators, forms and images
+# (Do), shadings, inline images, a colour space set by name (but the CMYK and grey devices').
+CONVERTIBLE = re.compile(rb"(?<![A-Za-z0-9_.*])(?:rg|RG|Do|sh|BI)(?![A-Za-z0-9_.*])|/DeviceRGB"
+                         rb"|/(?!DeviceCMYK\s|DeviceGray\s|Pattern\s)[^\s/\[\]<>(){}%]+\s+(?:cs|CS)(?![A-Za-z])")
 DEVICE = {"cmyk": (Name.DeviceCMYK, Name("/CMYK")), "gray": (Name.DeviceGray, Name("/G"))}
 
 
@@ -136,6 +141,13 @@ class _State:
         self.fa, self.sa = fa, sa
         self.fill = self.stroke = None  # the current colour as CMYK, once one is set
 
+    def set_space(self, fill: bool, kind: str) -> None:
+        """A grey set with `k` ("grey-k"): the space is DeviceCMYK, its later greys are set with k."""
+        if fill:
+            self.fill_space = kind
+        else:
+            self.stroke_space = kind
+
     def copy(self) -> "_State":
         new = _State(self.fa, self.sa)
         new.fill_space, new.stroke_space, new.fill, new.stroke = (self.fill_space, self.stroke_space,
@@ -175,12 +187,15 @@ class Converter:
         contents = obj.get("/Contents")
         if contents is None:
             return
+        self.listed.append(resources)
+        streams = list(contents) if isinstance(contents, Array) else [contents]
+        if not self.flatten and not any(isinstance(s, Stream) and CONVERTIBLE.search(s.read_bytes()) for s in streams):
+            return  # text in CMYK only, as most pages: nothing to parse
         instructions = list(pikepdf.parse_content_stream(page))
         new = self.content(instructions, resources, _State())
         if new is not None:
             obj.Contents = self.pdf.make_stream(b"")
             _write(obj.Contents, new)
-        self.listed.append(resources)
 
     def finish(self) -> None:
         while self.listed:
@@ -243,6 +258,7 @@ class Converter:
                     state.stroke, state.stroke_space = cmyk, "gray"
                 if (state.fa if fill else state.sa) < 1:
                     replaced = [self._cmyk(cmyk, state, fill)]
+                    state.set_space(fill, "grey-k")
             elif op in ("cs", "CS") and operands:
                 kind = _space_kind(operands[0], resources)
                 fill = op == "cs"
@@ -271,15 +287,17 @@ class Converter:
                         cmyk = tuple(numbers)
                     elif kind == "cmyk" and len(numbers) == 3:  # was RGB: the space was replaced
                         cmyk = rgb_to_cmyk(*numbers)
-                    elif kind == "gray" and len(numbers) == 1:
+                    elif kind in ("gray", "grey-k") and len(numbers) == 1:
                         cmyk = (0.0, 0.0, 0.0, 1 - numbers[0])
                     if cmyk is not None:
                         if fill:
                             state.fill = cmyk
                         else:
                             state.stroke = cmyk
-                        if len(numbers) == 3 or (state.fa if fill else state.sa) < 1:
+                        if len(numbers) == 3 or kind == "grey-k" or (state.fa if fill else state.sa) < 1:
                             replaced = [self._cmyk(cmyk, state, fill)]
+                            if kind == "gray":
+                                state.set_space(fill, "grey-k")
             elif op == "gs" and operands and self.flatten:
                 gs = (resources.get("/ExtGState") or Dictionary()).get(operands[0])
                 if isinstance(gs, Dictionary):
@@ -291,10 +309,11 @@ class Converter:
                         if "/CA" in gs:
                             state.sa = outer_sa * float(gs.CA)
                         replaced = [item]
-                        if state.fill is not None:
-                            replaced.append(self._cmyk(state.fill, state, True))
-                        if state.stroke is not None:
-                            replaced.append(self._cmyk(state.stroke, state, False))
+                        for fill, colour in ((True, state.fill), (False, state.stroke)):
+                            if colour is not None:
+                                replaced.append(self._cmyk(colour, state, fill))
+                                if (state.fill_space if fill else state.stroke_space) == "gray":
+                                    state.set_space(fill, "grey-k")
                     elif "/SMask" in gs or "/BM" in gs:
                         self.states.append(gs)
             elif op == "Do" and operands:
