@@ -259,6 +259,8 @@ class SinglePassPdf(Writer):
         """Convert the colours to the PDF/X variant's (pdfx.py), pad to the page multiple with
         truly blank pages, and make the file reproducible."""
         pdfx.convert(pdf, self.variant)
+        if self.variant == "pdf/x-1a":
+            pdfx.bare_fonts(pdf)  # PDF 1.4 (see save)
         while len(pdf.pages) < self.spec.padded(len(pdf.pages)):
             add_blank(pdf)
         self.stamp(pdf)
