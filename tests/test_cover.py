@@ -92,6 +92,10 @@ def test_pdf_x4_with_output_intent_and_embedded_fonts(sample, tmp_path):
     with pikepdf.open(target) as pdf:
         intents = pdf.Root.OutputIntents
         assert len(intents) == 1 and intents[0].S == "/GTS_PDFX" and "/DestOutputProfile" in intents[0]
+        # the registered condition, not the profile's description
+        assert str(intents[0].OutputConditionIdentifier) == "FOGRA39"
+        assert str(intents[0].RegistryName) == "http://www.color.org"
+        assert str(intents[0].Info) == "Coated FOGRA39 (ISO 12647-2:2004)"
         meta = pdf.open_metadata()
         assert meta.pdfx_status == "PDF/X-4"
         assert meta["xmp:CreateDate"].startswith("2023-11-14T22:13:20")
@@ -106,6 +110,9 @@ def test_pdf_x1a_and_plain(sample, tmp_path):
     cover_pdf(sample, spec(pdf_standard="none"), 200, plain)
     with pikepdf.open(x1a) as pdf:
         assert pdf.open_metadata().pdfx_status == "PDF/X-1a:2003" and "/OutputIntents" in pdf.Root
+        assert pdf.pdf_version == "1.4" and str(pdf.Root.OutputIntents[0].OutputConditionIdentifier) == "FOGRA39"
+    assert x1a.read_bytes().startswith(b"%PDF-1.4") and b"/ObjStm" not in x1a.read_bytes()
+    assert all("(OT)" not in row for row in pdf_fonts(x1a))  # CFF, as PDF 1.4 knows it (pdfx.bare_fonts)
     with pikepdf.open(plain) as pdf:
         assert "/OutputIntents" not in pdf.Root and not pdf.open_metadata().pdfx_status
 

@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from . import theme
 from .atomic import atomic_path
-from .colour import CMYK_PROFILE
+from .colour import CMYK_PROFILE, CONDITION, CONDITION_INFO, REGISTRY
 from .errors import OutputError
 from .fetcher import Sandbox
 from .model import Anthology, BookMeta
@@ -273,14 +273,23 @@ def cover_html(book: Anthology, g: CoverGeometry, variant: str | None) -> str:
 
 
 def _finisher(document_id: str):
-    """Make the PDF exact and repeatable: BleedBox = MediaBox, and a stable XMP DocumentID.
+    """Make the PDF exact and repeatable: BleedBox = MediaBox, and a stable XMP DocumentID;
+    the OutputIntent names the registered printing condition (FOGRA39).
 
     WeasyPrint 70 caps the BleedBox 10 pt outside the trim and writes a random uuid4 as the
     PDF/X-4 DocumentID; XMP means that ID to be the same for every rendition of one document,
-    so it is derived from the book's identifier instead.
+    so it is derived from the book's identifier instead. It names the OutputIntent after the
+    profile's description, where a print shop's preflight looks for a registered condition.
     """
+    import pydyf
 
     def finish(document, pdf) -> None:
+        for intent in pdf.catalog.get("OutputIntents") or ():
+            if isinstance(intent, dict) and intent.get("S") == "/GTS_PDFX":
+                intent["OutputConditionIdentifier"] = pydyf.String(CONDITION)
+                intent["OutputCondition"] = pydyf.String(CONDITION_INFO)
+                intent["RegistryName"] = pydyf.String(REGISTRY)
+                intent["Info"] = pydyf.String(CONDITION_INFO)
         for obj in pdf.objects:
             if isinstance(obj, dict) and obj.get("Type") == "/Page":
                 obj["BleedBox"] = obj["MediaBox"]
@@ -313,6 +322,16 @@ def cover_pdf(book: Anthology, spec: PrintSpec, pages: int, target: Path) -> Cov
         document.write_pdf(tmp, pdf_variant=variant, pdf_identifier=identifier.encode("utf-8"),
                            custom_metadata=True,
                            finisher=_finisher(str(uuid.uuid5(uuid.NAMESPACE_URL, identifier))))
+        if variant == "pdf/x-1a":  # PDF 1.4: CFF fonts bare, not OpenType (pdfx.py); no transparency
+            import pikepdf
+
+            from . import pdfx
+
+            with pikepdf.open(io.BytesIO(tmp.read_bytes())) as pdf:
+                pdfx.bare_fonts(pdf)
+                pdfx.convert(pdf, variant)
+                pdf.save(tmp, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.disable,
+                         compress_streams=True, force_version="1.4")
     return g
 
 

@@ -1,12 +1,14 @@
 """Preflight: check a finished print PDF the way a print shop's preflight would.
 
 The checks read the file itself, never our intent: the boxes on every page, the page count,
-the fonts, the PDF/X identification and OutputIntent, image resolution and, for PDF/X-1a, the
-absence of transparency and RGB. A print service rejects a file for any of these, usually days
-after upload, so we find them before it does.
+the fonts, the file's version and structure, the PDF/X identification and OutputIntent, image
+resolution, every colour space and blending space drawn with (no DeviceRGB against the CMYK
+intent of PDF/X-4; only CMYK, grey and spot colour in PDF/X-1a) and, for PDF/X-1a, the absence
+of transparency. A print service rejects a file for any of these, usually days after upload,
+so we find them before it does.
 
-Check names (`Finding.check`): file, boxes, pages, fonts, pdfx, output-intent, images,
-transparency, rgb.
+Check names (`Finding.check`): file, structure, boxes, pages, fonts, pdfx, output-intent,
+images, transparency, rgb, colour.
 """
 
 from __future__ import annotations
@@ -55,8 +57,8 @@ class Finding:
 
 
 # Summary lines in the order a printer reads them; boxes and pages share one line when both pass.
-SUMMARY_GROUPS = (("file",), ("boxes", "pages"), ("fonts",), ("pdfx",), ("output-intent",),
-                  ("images",), ("transparency",), ("rgb",))
+SUMMARY_GROUPS = (("file",), ("boxes", "pages"), ("fonts",), ("structure",), ("pdfx",), ("output-intent",),
+                  ("images",), ("transparency",), ("rgb",), ("colour",))
 
 
 @dataclass
@@ -119,9 +121,14 @@ def preflight(path: Path, spec: PrintSpec) -> PreflightReport:
     with pdf:
         count = _page_count(pdf)
         if spec.pdf_standard != "none":
+            add(_check_structure(Path(path), pdf, spec.pdf_standard))
             add(_check_pdfx_id(pdf, spec.pdf_standard))
             add(_check_output_intent(pdf))
-    checks = [_Fonts(), _Images()] + ([_Transparency(), _Rgb()] if spec.pdf_standard == "pdf/x-1a" else [])
+    checks = [_Fonts(spec.pdf_standard), _Images()]
+    if spec.pdf_standard != "none":
+        checks.append(_Colour(spec.pdf_standard))
+    if spec.pdf_standard == "pdf/x-1a":
+        checks.append(_Transparency())
     boxes = _Boxes(spec)
     for scope in _scopes(Path(path), boxes):
         for check in checks:
@@ -134,7 +141,8 @@ def preflight(path: Path, spec: PrintSpec) -> PreflightReport:
     return report
 
 
-ORDER = ["file", "boxes", "pages", "fonts", "pdfx", "output-intent", "images", "transparency", "rgb"]
+ORDER = ["file", "structure", "boxes", "pages", "fonts", "pdfx", "output-intent", "images", "transparency", "rgb",
+         "colour"]
 WINDOW = 100  # pages read with the file open: it is opened again for the next ones, so that the
 # objects read for those before are let go (a book's would add up to hundreds of megabytes)
 
@@ -413,10 +421,21 @@ def _embedded(font: Dictionary) -> bool:
     return isinstance(descriptor, Dictionary) and any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
 
 
+def _opentype(font: Dictionary) -> bool:
+    """Whether a font's program is embedded as OpenType (FontFile3 /Subtype /OpenType: PDF 1.6)."""
+    if font.get("/Subtype") == "/Type0":
+        descendants = font.get("/DescendantFonts") or []
+        font = descendants[0] if len(descendants) else Dictionary()
+    descriptor = font.get("/FontDescriptor")
+    program = descriptor.get("/FontFile3") if isinstance(descriptor, Dictionary) else None
+    return isinstance(program, Stream) and program.get("/Subtype") == "/OpenType"
+
+
 class _Fonts:
     """An unembedded font is substituted by the printer's RIP, reflowing or garbling the text."""
 
-    def __init__(self):
+    def __init__(self, standard: str = "none"):
+        self.standard = standard
         self.seen: set = set()
         self.missing: list[Finding] = []
 
@@ -425,9 +444,12 @@ class _Fonts:
             if not isinstance(font, Dictionary) or key in self.seen:
                 continue
             self.seen.add(key)
+            label = str(font.get("/BaseFont", name)).lstrip("/")
             if not _embedded(font):
-                self.missing.append(Finding("error", "fonts", f"font {str(font.get('/BaseFont', name)).lstrip('/')} "
-                                            "is not embedded", scope.page))
+                self.missing.append(Finding("error", "fonts", f"font {label} is not embedded", scope.page))
+            elif self.standard == "pdf/x-1a" and _opentype(font):
+                self.missing.append(Finding("error", "fonts", f"font {label} is embedded as OpenType, "
+                                            "which PDF 1.4 (PDF/X-1a) does not know", scope.page))
 
     def findings(self, path: Path) -> list[Finding]:
         count = len(self.seen)
@@ -591,31 +613,65 @@ def _is_transparency_group(obj) -> bool:
     return isinstance(group, Dictionary) and group.get("/S") == "/Transparency"
 
 
-def _is_rgb(space, resources: Dictionary, depth: int = 0) -> bool:
-    """Whether a colour space is RGB: DeviceRGB, CalRGB, 3-component ICC, or indexed over one."""
-    if depth > 5 or space is None:
-        return False
+# --- colour: what PDF/X allows against a CMYK OutputIntent ----------------------------------------
+
+def _space_problem(space, resources: Dictionary, standard: str, depth: int = 0) -> str | None:
+    """What is wrong with a colour space (a name, or an array) under a PDF/X standard, or None.
+
+    PDF/X-1a: only DeviceCMYK, DeviceGray and spot colour (Separation, DeviceN), and Indexed
+    or Pattern spaces over those. PDF/X-4 with a CMYK OutputIntent: anything but a device
+    space the intent does not characterize, DeviceRGB (ICC-based RGB, CalRGB and Lab are
+    colour-managed, and allowed)."""
+    if depth > 8 or space is None:
+        return None
+    x1a = standard == "pdf/x-1a"
     if isinstance(space, Name):
         if space in ("/DeviceRGB", "/RGB"):
-            return True
-        named = (resources.get("/ColorSpace") or Dictionary()).get(space)
-        return named is not None and not isinstance(named, Name) and _is_rgb(named, resources, depth + 1)
-    if isinstance(space, Array) and len(space):
-        family = space[0]
-        if family == "/ICCBased":
-            return space[1].get("/N") == 3
-        if family == "/CalRGB":
-            return True
-        if family in ("/Indexed", "/I", "/Pattern") and len(space) > 1:
-            return _is_rgb(space[1], resources, depth + 1)
-    return False
+            return "DeviceRGB"
+        if space in ("/DeviceCMYK", "/CMYK", "/DeviceGray", "/G", "/Pattern"):
+            return None
+        named = (resources.get("/ColorSpace") or Dictionary()).get(space) if isinstance(resources, Dictionary) else None
+        return _space_problem(named, resources, standard, depth + 1) if named is not None else None
+    if not isinstance(space, Array) or not len(space):
+        return None
+    family = space[0]
+    if family == "/ICCBased":
+        stream = space[1] if len(space) > 1 else None
+        n = stream.get("/N") if isinstance(stream, Stream) else None
+        if x1a:
+            return {3: "ICC-based RGB", 4: "ICC-based CMYK", 1: "ICC-based grey"}.get(int(n) if n is not None else 0,
+                                                                                    "ICC-based colour")
+        return None
+    if family in ("/CalRGB", "/Lab", "/CalGray"):
+        return {"/CalRGB": "CalRGB", "/Lab": "Lab", "/CalGray": "CalGray"}[str(family)] if x1a else None
+    if family in ("/Indexed", "/I", "/Pattern") and len(space) > 1:
+        return _space_problem(space[1], resources, standard, depth + 1)
+    if family == "/Separation" and len(space) > 2:
+        return _space_problem(space[2], resources, standard, depth + 1)
+    if family == "/DeviceN" and len(space) > 2:
+        return _space_problem(space[2], resources, standard, depth + 1)
+    return None
 
 
-class _Rgb:
-    """PDF/X-1a is CMYK and spot only: RGB would be converted by the printer, unpredictably."""
+def _kind(problem: str) -> str:
+    """The check a colour problem is reported under: rgb for any RGB, colour for the rest."""
+    return "rgb" if "RGB" in problem else "colour"
 
-    def __init__(self):
-        self.found: dict[tuple[int, str], None] = {}
+
+# Operators that set an RGB colour or may name a colour space in a content stream itself (not
+# through its resources, which are checked as used): only streams with one of these are parsed.
+SUSPECT = re.compile(rb"(?<![A-Za-z0-9_.*'\"])(?:rg|RG|BI)(?![A-Za-z0-9_.*'\"])|/DeviceRGB|/RGB(?![A-Za-z])"
+                     rb"|/CalRGB|/Lab(?![A-Za-z])|/ICCBased")
+
+
+class _Colour:
+    """Every colour space and blending space the file draws with: set by content operators,
+    images (inline too), shadings, patterns, transparency groups (pages', forms', soft masks'),
+    in pages, forms at any depth, patterns, glyphs and annotations."""
+
+    def __init__(self, standard: str):
+        self.standard = standard
+        self.found: dict[tuple[str, int, str], None] = {}
         self.seen: set = set()
 
     def first(self, key) -> bool:
@@ -624,43 +680,152 @@ class _Rgb:
         self.seen.add(key)
         return True
 
+    def add(self, page: int, problem: str | None, what: str) -> None:
+        if problem:
+            self.found[(_kind(problem), page, f"{problem} {what}")] = None
+
     def feed(self, scope: _Scope) -> None:
-        found, first, res = self.found, self.first, scope.resources
+        res, std, page = scope.resources, self.standard, scope.page
+        content = scope.content
+        obj = content.obj if isinstance(content, pikepdf.Page) else content
+        x1a = std == "pdf/x-1a"  # where any transparency group is a fault already (_Transparency):
+        # its blending space is reported when it is RGB only
+        group = obj.get("/Group") if isinstance(obj, (Dictionary, Stream)) else None
+        if isinstance(group, Dictionary) and "/CS" in group:
+            where = "the page" if isinstance(content, pikepdf.Page) else "a form"
+            problem = _space_problem(group.CS, res, std)
+            if problem and (not x1a or _kind(problem) == "rgb"):
+                self.add(page, problem, f"blending space of {where}'s transparency group")
         for key, name, space in scope.used("/ColorSpace"):
-            if first(key) and _is_rgb(space, res):
-                found[(scope.page, f"RGB colour space {name}")] = None
+            if self.first(key):
+                self.add(page, _space_problem(space, res, std), f"colour space {name}")
         for key, name, xobject in scope.used("/XObject"):
-            if isinstance(xobject, Stream) and xobject.get("/Subtype") == "/Image" and first(key) \
-                    and _is_rgb(xobject.get("/ColorSpace"), res):
-                found[(scope.page, f"RGB image {name}")] = None
-        shadings = [(key, sh) for key, _, sh in scope.used("/Shading")]
-        shadings += [(key, p.get("/Shading")) for key, _, p in scope.used("/Pattern") if isinstance(p, Dictionary)]
-        if any(isinstance(sh, Dictionary) and first(key) and _is_rgb(sh.get("/ColorSpace"), res)
-               for key, sh in shadings):
-            found[(scope.page, "RGB gradient (shading)")] = None
-        instructions = scope.instructions
-        if instructions is None:
-            found[(scope.page, "a content stream could not be parsed to look for RGB")] = None
-        elif operators := _rgb_operators(instructions):
-            found[(scope.page, f"{operators} RGB colour operators (rg, RG or /DeviceRGB) in the content")] = None
+            if not isinstance(xobject, Stream) or not self.first(key):
+                continue
+            if xobject.get("/Subtype") == "/Image" and not xobject.get("/ImageMask", False):
+                self.add(page, _space_problem(xobject.get("/ColorSpace"), res, std), f"image {name}")
+        for key, name, sh in scope.used("/Shading"):
+            if isinstance(sh, Dictionary) and self.first(key):
+                self.add(page, _space_problem(sh.get("/ColorSpace"), res, std), f"shading {name}")
+        for key, name, pattern in scope.used("/Pattern"):
+            if isinstance(pattern, Dictionary) and pattern.get("/PatternType") == 2 and self.first(key):
+                sh = pattern.get("/Shading")
+                if isinstance(sh, Dictionary):
+                    self.add(page, _space_problem(sh.get("/ColorSpace"), res, std), f"shading of pattern {name}")
+        for key, name, gs in scope.used("/ExtGState"):
+            smask = gs.get("/SMask") if isinstance(gs, Dictionary) else None
+            form = smask.get("/G") if isinstance(smask, Dictionary) else None
+            group = form.get("/Group") if isinstance(form, Stream) else None
+            if isinstance(group, Dictionary) and "/CS" in group and self.first(("smask", key)):
+                problem = _space_problem(group.CS, res, std)
+                if problem and (not x1a or _kind(problem) == "rgb"):
+                    self.add(page, problem, f"blending space of soft mask {name}")
+        if self._suspect(scope):
+            instructions = scope.instructions
+            if instructions is None:
+                self.found[("rgb", page, "a content stream could not be parsed to check its colour")] = None
+                return
+            for problem, count in _operator_problems(instructions, res, std).items():
+                self.add(page, problem, f"colour set in the content ({count} operator{'s' if count > 1 else ''})")
+
+    def _suspect(self, scope: _Scope) -> bool:
+        if isinstance(scope.content, pikepdf.Page):
+            streams = [s for s in _content_list(scope.content.obj) if isinstance(s, Stream)]
+        else:
+            streams = [scope.content]
+        for stream in streams:
+            key = ("suspect", stream.objgen)
+            if key not in scope.scanned:
+                if len(scope.scanned) >= SCANNED:
+                    scope.scanned.clear()
+                scope.scanned[key] = SUSPECT.search(stream.read_bytes()) is not None
+            if scope.scanned[key]:
+                return True
+        return False
 
     def findings(self, path: Path) -> list[Finding]:
-        return ([Finding("error", "rgb", message, page) for page, message in self.found]
-                or [Finding("ok", "rgb", "no RGB")])
+        out = [Finding("error", check, message, page) for check, page, message in self.found]
+        x1a = self.standard == "pdf/x-1a"
+        if not any(check == "rgb" for check, _, _ in self.found):
+            out.append(Finding("ok", "rgb", "no RGB" if x1a else "no DeviceRGB"))
+        if x1a and not any(check == "colour" for check, _, _ in self.found):
+            out.append(Finding("ok", "colour", "only CMYK, grey and spot colour"))
+        return out
 
 
-def _rgb_operators(instructions: list) -> int:
-    """How many operators set an RGB colour or draw an RGB inline image."""
-    count = 0
+def _content_list(page: Dictionary) -> list:
+    contents = page.get("/Contents")
+    return list(contents) if isinstance(contents, Array) else [contents] if contents is not None else []
+
+
+def _operator_problems(instructions: list, resources: Dictionary, standard: str) -> dict[str, int]:
+    """Colour problems of the operators that set a colour or a space, or draw an inline image."""
+    found: dict[str, int] = {}
+
+    def add(problem):
+        if problem:
+            found[problem] = found.get(problem, 0) + 1
+
     for operands, operator in instructions:
         op = str(operator)
         if op in ("rg", "RG"):
-            count += 1
-        elif op in ("cs", "CS") and operands and operands[0] == "/DeviceRGB":
-            count += 1
+            add("DeviceRGB")
+        elif op in ("cs", "CS") and operands:
+            add(_space_problem(operands[0], resources, standard))
         elif op == "INLINE IMAGE" and operands:
             try:
-                count += operands[0].colorspace == "/DeviceRGB"
-            except (NotImplementedError, ValueError, pikepdf.PdfError):
-                pass
-    return count
+                space = operands[0].obj.get("/ColorSpace")  # abbreviations expanded
+            except (AttributeError, pikepdf.PdfError):
+                space = None
+            problem = _space_problem(space, resources, standard)
+            add(problem and problem + " inline image")
+    return found
+
+
+# --- the file's structure: version, object streams, cross-reference streams ----------------------
+
+HEADER = re.compile(rb"%PDF-(\d\.\d)")
+OBJSTM = re.compile(rb"/Type\s*/ObjStm\b")
+XREFSTM = re.compile(rb"/Type\s*/XRef\b")
+MAX_VERSION = {"pdf/x-1a": "1.4", "pdf/x-4": "1.6"}
+
+
+def _check_structure(path: Path, pdf: pikepdf.Pdf, standard: str) -> Iterator[Finding]:
+    """PDF/X-1a is PDF 1.3 or 1.4: no object streams, no cross-reference streams (PDF 1.5);
+    PDF/X-4 is PDF 1.6 at most. A RIP reading the file as its standard says may fail on more."""
+    with open(path, "rb") as f:
+        head = f.read(1024)
+    match = HEADER.search(head)
+    header = match.group(1).decode() if match else None
+    catalog = pdf.Root.get("/Version")
+    catalog = str(catalog).lstrip("/") if catalog is not None else None
+    version = max(v for v in (header, catalog) if v) if header or catalog else None
+    highest = MAX_VERSION[standard]
+    problems = 0
+    if header is None:
+        problems += 1
+        yield Finding("error", "structure", "no %PDF- header in the first 1024 bytes")
+    if version and version > highest:
+        problems += 1
+        where = "the header" if version == header else "the catalogue's /Version"
+        yield Finding("error", "structure", f"PDF {version} by {where}: {standard.upper()} allows PDF {highest} at most")
+    if standard == "pdf/x-1a":
+        objstm = xrefstm = 0
+        tail = b""
+        with open(path, "rb") as f:  # their dictionaries are never compressed: a plain scan finds them
+            while block := f.read(1 << 20):
+                text = tail + block
+                objstm += len(OBJSTM.findall(text)) - len(OBJSTM.findall(tail))
+                xrefstm += len(XREFSTM.findall(text)) - len(XREFSTM.findall(tail))
+                tail = block[-64:]
+        trailer = pdf.trailer
+        if xrefstm or trailer.get("/Type") == "/XRef" or "/XRefStm" in trailer:
+            problems += 1
+            yield Finding("error", "structure", "a cross-reference stream: PDF/X-1a needs a cross-reference table")
+        if objstm:
+            problems += 1
+            yield Finding("error", "structure", f"{objstm} object stream{'s' if objstm > 1 else ''} (/ObjStm): "
+                          "PDF/X-1a allows none")
+    if not problems:
+        shape = ", cross-reference table, no object streams" if standard == "pdf/x-1a" else ""
+        yield Finding("ok", "structure", f"PDF {version}{shape}")

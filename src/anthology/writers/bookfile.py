@@ -3,6 +3,10 @@
 Streams go to the file as they come; other objects are packed a hundred to a compressed
 object stream; a cross-reference stream ends the file. What stays in memory is where each
 object is: a few bytes an object, whatever the length of the book.
+
+A classic file (PDF/X-1a, which is PDF 1.3 or 1.4 and allows neither object streams nor
+cross-reference streams) writes every object as it comes and ends with a cross-reference
+table and a trailer dictionary.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ PACK = 100  # objects to an object stream, as QPDF packs them
 
 
 class BookFile:
-    def __init__(self):
+    def __init__(self, classic: bool = False):
+        self.classic = classic
         self.file = tempfile.TemporaryFile()
         self.kinds = bytearray(b"\0")  # cross-reference entry type by object number (0: free)
         self.where = array("Q", [0])  # its offset, or the object stream that holds it
@@ -34,6 +39,11 @@ class BookFile:
         return len(self.kinds) - 1
 
     def add(self, number: int, text: bytes) -> None:
+        if self.classic:
+            self.kinds[number] = 1
+            self.where[number] = self.file.tell()
+            self.file.write(b"%d 0 obj\n%s\nendobj\n" % (number, text))
+            return
         self.packed.append((number, text))
         if len(self.packed) == PACK:
             self._pack()
@@ -69,12 +79,15 @@ class BookFile:
         if unwritten:
             raise RuntimeError(f"objects numbered but never written: {unwritten[:5]}")
         self.file.seek(0)
-        self.file.write(b"%%PDF-%s" % max(version or "1.5", "1.5").encode())
+        self.file.write(b"%%PDF-%s" % (version if self.classic else max(version or "1.5", "1.5")).encode())
         self.file.seek(0)
         digest = hashlib.md5(usedforsecurity=False)
         while block := self.file.read(1 << 20):
             digest.update(block)
         ident = digest.hexdigest().encode()
+        if self.classic:
+            self._table(root, info, ident)
+            return
         number = self.reserve()
         start = self.file.tell()
         self.kinds[number], self.where[number] = 1, start
@@ -92,6 +105,15 @@ class BookFile:
                         % (number, len(self.kinds), width, root, info, ident, ident, columns, len(data)))
         self.file.write(data)
         self.file.write(b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % start)
+
+    def _table(self, root: int, info: int, ident: bytes) -> None:
+        """A cross-reference table (20-byte entries) and the trailer."""
+        start = self.file.tell()
+        self.file.write(b"xref\n0 %d\n" % len(self.kinds))
+        self.file.write(b"0000000000 65535 f\r\n")
+        self.file.write(b"".join(b"%010d 00000 n\r\n" % where for where in self.where[1:]))
+        self.file.write(b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [ <%s> <%s> ] >>\n"
+                        b"startxref\n%d\n%%%%EOF\n" % (len(self.kinds), root, info, ident, ident, start))
 
     def save(self, path: Path) -> None:
         self.file.seek(0)

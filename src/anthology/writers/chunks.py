@@ -49,6 +49,7 @@ class Job:
     digest: str
     options: tuple[tuple[str, object], ...] = ()  # for write_pdf
     output: str = "pages"  # what the book takes of its PDF: "pages", "forms" (folio atlases) or "pdf" (the shell)
+    colour: str | None = None  # the PDF/X variant whose colour its pages are converted to (pdfx.py)
 
 
 @dataclass
@@ -168,7 +169,7 @@ def _lay_out(job: Job) -> ChunkLayout:
     data = document.write_pdf(**dict(job.options))
     if job.output != "pdf":
         _FACES = _FACES or Faces()
-        data = pickle.dumps(fragment.make(data, _FACES, forms=job.output == "forms"), pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps(fragment.make(data, _FACES, forms=job.output == "forms", colour=job.colour), pickle.HIGHEST_PROTOCOL)
     return ChunkLayout(job.key, len(document.pages), [sorted(p.anchors) for p in document.pages], starts,
                        [list(r) for r in fetcher.refused], kinds, bookmarks, drawn, job.digest, data)
 

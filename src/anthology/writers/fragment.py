@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import pikepdf
 
+from .. import pdfx
 from .fontmerge import Faces, FontUse
 
 # A reference `12 0 R`, or a literal string (pikepdf writes its parentheses escaped), whose
@@ -117,12 +118,16 @@ def _digest(i: int, objects, digests: dict[int, bytes | None]) -> bytes | None:
     return digests[i]
 
 
-def make(pdf_bytes: bytes, faces: Faces, forms: bool = False) -> Fragment:
-    """A laid-out chunk's fragment; forms: its pages as form XObjects (the folio atlases)."""
+def make(pdf_bytes: bytes, faces: Faces, forms: bool = False, colour: str | None = None) -> Fragment:
+    """A laid-out chunk's fragment; forms: its pages as form XObjects (the folio atlases);
+    colour: the PDF/X variant its colours are converted for (pdfx.py)."""
     out = Fragment()
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        pdfx.convert(pdf, colour)
         named: dict[tuple[int, int], bytes] = {}
         out.fonts = faces.take(pdf, named)
+        if colour == "pdf/x-1a":  # the faces taken are made bare when the book writes them (join.py)
+            pdfx.bare_fonts(pdf, skip=named)
         walk = _Walk(pdf, named)
         shared: dict[bytes, pikepdf.Object] = {}
         for page in pdf.pages:

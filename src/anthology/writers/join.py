@@ -16,6 +16,7 @@ from dataclasses import astuple
 
 import pikepdf
 
+from ..pdfx import bare_cff
 from .bookfile import BookFile
 from .chunks import Cache, ChunkLayout
 from .fontmerge import Merged
@@ -30,8 +31,9 @@ class Joiner:
     from the pool or the cache. The chunks that print other chunks' page numbers (contents,
     index) come last (`late`): they may be laid out again once every page count is known."""
 
-    def __init__(self, order, late=(), cache: Cache | None = None):
+    def __init__(self, order, late=(), cache: Cache | None = None, classic: bool = False):
         self.order = list(order)
+        self.classic = classic  # PDF/X-1a: a PDF 1.4 file, no object or cross-reference streams
         self.late = set(late)
         self.cache = cache or Cache(None)
         self.offered: dict[str, ChunkLayout] = {}  # the latest layout of each chunk
@@ -40,7 +42,7 @@ class Joiner:
     def _start(self) -> None:
         if getattr(self, "book", None) is not None:
             self.book.close()
-        self.book = BookFile()
+        self.book = BookFile(classic=self.classic)
         self.next = 0  # where in the order the next chunk to write is
         self.written: dict[str, ChunkLayout] = {}
         self.page_texts: dict[str, list[PageText]] = {}
@@ -174,7 +176,10 @@ class Joiner:
         language, PDF/X output intent) and document information, and the cross-reference."""
         for face, program, widths, unicode in self.fonts.faces(cache):
             prefix = b"font/" + face.encode()
-            self.book.add_stream(self.global_(prefix + b"/program"), b"<< /Subtype /OpenType /Filter /FlateDecode >>",
+            subtype = b"/OpenType"
+            if self.classic and (cff := bare_cff(program)) is not None:  # PDF 1.4 knows CFF, not OpenType
+                program, subtype = cff, b"/CIDFontType0C"
+            self.book.add_stream(self.global_(prefix + b"/program"), b"<< /Subtype %s /Filter /FlateDecode >>" % subtype,
                                  zlib.compress(program))
             self.book.add(self.global_(prefix + b"/widths"), widths)
             self.book.add_stream(self.global_(prefix + b"/unicode"), b"<< /Filter /FlateDecode >>",

@@ -19,7 +19,7 @@ from typing import Callable
 import pikepdf
 from lxml import etree, html as lhtml
 
-from .. import printspec, theme
+from .. import pdfx, printspec, theme
 from ..colour import CMYK_PROFILE
 from ..atomic import atomic_path
 from ..errors import Diagnostics, ManuscriptError, OutputError
@@ -262,10 +262,14 @@ class SinglePassPdf(Writer):
         """Finish a PDF WeasyPrint wrote (read into memory: no temp file of pikepdf's beside it)."""
         with pikepdf.open(io.BytesIO(path.read_bytes())) as pdf:
             self.finish_pdf(pdf)
-            save(pdf, path)
+            save(pdf, path, variant=self.variant)
 
     def finish_pdf(self, pdf: pikepdf.Pdf) -> None:
-        """Pad to the page multiple with truly blank pages, and make the file reproducible."""
+        """Convert the colours to the PDF/X variant's (pdfx.py), pad to the page multiple with
+        truly blank pages, and make the file reproducible."""
+        pdfx.convert(pdf, self.variant)
+        if self.variant == "pdf/x-1a":
+            pdfx.bare_fonts(pdf)  # PDF 1.4 (see save)
         while len(pdf.pages) < self.spec.padded(len(pdf.pages)):
             add_blank(pdf)
         self.stamp(pdf)
@@ -273,6 +277,8 @@ class SinglePassPdf(Writer):
     def stamp(self, pdf: pikepdf.Pdf) -> None:
         """The build's time and a document id made from the book's, in the document
         information and the XMP metadata."""
+        if self.variant:
+            pdfx.name_output_intent(pdf)
         stamp = build_time()
         pdf.docinfo["/CreationDate"] = pdf.docinfo["/ModDate"] = stamp.strftime("D:%Y%m%d%H%M%SZ")
         with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
@@ -293,8 +299,13 @@ def add_blank(pdf: pikepdf.Pdf) -> None:
             page.obj[box] = pikepdf.Array(list(model.obj[box]))
 
 
-def save(pdf: pikepdf.Pdf, path: Path, version: str = "") -> None:
-    """Save reproducibly (an /ID from the content), objects packed into object streams."""
+def save(pdf: pikepdf.Pdf, path: Path, version: str = "", variant: str | None = None) -> None:
+    """Save reproducibly (an /ID from the content), objects packed into object streams; PDF/X-1a
+    as PDF 1.4 with a classic cross-reference table and no object streams, as it requires."""
+    if variant == "pdf/x-1a":
+        pdf.save(path, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.disable,
+                 compress_streams=True, force_version="1.4")
+        return
     pdf.save(path, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True,
              min_version=version)
 
@@ -362,7 +373,8 @@ class PdfWriter(SinglePassPdf):
         self.changed: set[str] = set()  # chunks laid out again in this build
         self.joiner = Joiner([c.key for c in self.plan if not c.needs_labels] +
                              [c.key for c in self.plan if c.needs_labels],
-                             late=[c.key for c in self.plan if c.needs_labels], cache=self.cache)
+                             late=[c.key for c in self.plan if c.needs_labels], cache=self.cache,
+                             classic=self.variant == "pdf/x-1a")
         self._common: tuple = (None, "")  # (sheets, fonts) and the digest of what every chunk shares
 
     def _plan(self) -> list[ChunkSpec]:
@@ -403,7 +415,7 @@ class PdfWriter(SinglePassPdf):
             files = sorted(p for folder in templates if folder.is_dir() for p in folder.rglob("*") if p.is_file())
             book = self.book
             self._common = ((sheets, fonts), chunks.digest(
-                "inputs", repr(sheets), fonts, self.edition, *(str(p) + "\0" for p in files),
+                "inputs", repr(sheets), fonts, self.edition, self.colour, *(str(p) + "\0" for p in files),
                 *(_template_bytes(p, self.book.root) for p in files),
                 book.settings.model_dump_json() if book.settings is not None else "",
                 pickle.dumps((book.meta, str(book.root), book.sources, book.people))))
@@ -414,7 +426,7 @@ class PdfWriter(SinglePassPdf):
         inputs = None if chunk.whole_book else self.inputs(chunk, sheets, fonts, images)
         known = self.cache.alias(inputs) if inputs else None
         if known:
-            return chunks.Job(chunk.key, None, self.base_url, sheets, self.roots, known)
+            return chunks.Job(chunk.key, None, self.base_url, sheets, self.roots, known, colour=self.variant)
         source = self.render("print_chunk.html.j2", chunk=chunk, edition_name=self.edition)
         doc = lhtml.document_fromstring(source)
         inline_footnotes(doc)
@@ -423,10 +435,15 @@ class PdfWriter(SinglePassPdf):
             if link.get("href")[1:] not in ids:  # in another chunk: its page number is in data-page
                 del link.attrib["href"]
         html = lhtml.tostring(doc, encoding="unicode", doctype="<!DOCTYPE html>")
-        key = chunks.digest(html, repr(sheets), fonts, *images)
+        key = chunks.digest(html, repr(sheets), fonts, self.colour, *images)
         if inputs:
             self.cache.set_alias(inputs, key)
-        return chunks.Job(chunk.key, chunks.pack(html), self.base_url, sheets, self.roots, key)
+        return chunks.Job(chunk.key, chunks.pack(html), self.base_url, sheets, self.roots, key, colour=self.variant)
+
+    @property
+    def colour(self) -> str:
+        """What a layout's colours are converted for, in its digests (pdfx.py)."""
+        return f"{pdfx.VERSION} {self.variant}" if self.variant else ""
 
     @property
     def base_url(self) -> str:
@@ -587,7 +604,7 @@ class PdfWriter(SinglePassPdf):
         """Atlas documents for the folios (of the current placement, unless given) that no
         atlas has yet, in blocks of numbers; pending: expected from the coming run."""
         count = str(self.spec.padded(total or self.total)) if self.folio_sheets.uses_total else ""
-        atlas_key = chunks.digest(repr(sheets), fonts, count)
+        atlas_key = chunks.digest(repr(sheets), fonts, count, self.colour)
         if self.atlas is None or self.atlas.key != atlas_key:
             self.atlas = folios.Atlas(self.cache, atlas_key)
         changed: set[folios.Stamp] = set()
@@ -607,8 +624,9 @@ class PdfWriter(SinglePassPdf):
             blocks.setdefault(-1 if stamp in changed else stamp.value // ATLAS_BLOCK, []).append(stamp)
         for block in blocks.values():
             html, where = folios.atlas_html(block, self.book.meta.language)
-            key = "atlas:" + chunks.digest(html, repr(sheets), fonts, count)
-            jobs.append(chunks.Job(key, html, self.base_url, sheets, self.roots, key[6:], output="forms"))
+            key = "atlas:" + chunks.digest(html, repr(sheets), fonts, count, self.colour)
+            jobs.append(chunks.Job(key, html, self.base_url, sheets, self.roots, key[6:], output="forms",
+                                   colour=self.variant))
             if pending:
                 self.atlas.pending[key] = where
         return jobs
