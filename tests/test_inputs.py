@@ -149,6 +149,7 @@ def test_a_combining_keycap_builds(make_manuscript, tmp_path):
 
 # --- fonts --------------------------------------------------------------------------------------
 
+@pytest.mark.slow  # two whole builds and EPUBCheck: make test-all and CI
 @pytest.mark.parametrize("language, title, body", [
     ("hi", "एक", "यह एक हिंदी वाक्य है। भारत की राजभाषा हिंदी है।"),
     ("ur", "ایک", "یہ ایک اردو جملہ ہے۔ پاکستان کی قومی زبان اردو ہے۔"),
@@ -168,6 +169,7 @@ def test_hindi_and_urdu_build_every_edition(make_manuscript, tmp_path, language,
 
 # --- print profile limits -----------------------------------------------------------------------
 
+@pytest.mark.slow  # a whole build: make test-all and CI
 def test_a_short_book_under_kdp_is_padded_to_24_pages(make_manuscript, tmp_path):
     import pikepdf
 
@@ -248,6 +250,7 @@ def collection(path: Path, family: str) -> Path:
     return path
 
 
+@pytest.mark.slow  # a whole build: make test-all and CI
 def test_an_installed_font_collection_is_subset_at_its_face(make_manuscript, tmp_path):
     """A face installed as part of a .ttc (as Noto CJK is) once raised TTLibFileIsCollectionError
     when the print PDF subset it."""
@@ -271,6 +274,7 @@ def test_an_installed_font_collection_is_subset_at_its_face(make_manuscript, tmp
     assert "italic text in a collection" in " ".join(text.split())
 
 
+@pytest.mark.slow  # a whole build: make test-all and CI
 def test_a_font_the_manuscript_ships_is_packaged_into_the_epub(make_manuscript, tmp_path):
     """A face named through @font-face in styles/*.css: the EPUB refers to it, so it carries it
     (EPUBCheck RSC-007 otherwise), collections included; a type no reading system reads is
@@ -313,6 +317,7 @@ def test_a_font_the_manuscript_ships_is_packaged_into_the_epub(make_manuscript, 
     assert_epub_valid(epub)
 
 
+@pytest.mark.slow  # a whole build: make test-all and CI
 def test_a_manuscript_cut_of_an_installed_face_keeps_its_own_glyphs(make_manuscript, tmp_path):
     """Faces are merged by what they draw, not by PostScript name: a manuscript's own cut of an
     installed face (here EB Garamond with 'o' and 'x' swapped, under the same name) keeps its
