@@ -174,3 +174,14 @@ def test_build_counts_the_warnings_check_finds_and_strict_fails_on_them(make_man
 
 
 MINIMAL_CONFIG_ONE = "title: A Small Book\nlanguage: en\neditors: [Ada Editor]\ncontents:\n  - part: Essays\n    pieces:\n      - one.md\n"
+
+
+def test_a_link_to_no_such_id_stops_a_build_as_check_reports_it(make_manuscript, tmp_path):
+    """The EPUB would carry a dead link (EPUBCheck RSC-012): the build stops at the lint's error."""
+    root = make_manuscript({"anthology.yml": MINIMAL_CONFIG_ONE,
+                            "one.md": "---\ntitle: One\nauthor: Bea Author\n---\n\nSee [there](#nowhere).\n"})
+    proc = subprocess.run([sys.executable, "-m", "anthology", "build", str(root), "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "one.md:6:13: error: link to '#nowhere': no such id" in proc.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").glob("*.epub"))

@@ -64,7 +64,7 @@ Text first.
 <form action="https://example.org/post"><input name="q"></form>
 
 [js](javascript:alert('link')) and <a href="javascript:alert('raw')" onclick="alert('click')">raw</a>
-and [out](../secret.txt) and [nowhere](#nowhere).
+and [out](../secret.txt).
 
 <span id="dup">a</span> <span id="dup">b</span> <span dir="sideways" lang="!!">c</span>
 

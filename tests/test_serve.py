@@ -69,7 +69,9 @@ def test_load_errors_replace_the_book_and_edits_rebuild(book):
         status, page = get(preview, "/")
         assert status == 200 and b"The book cannot be built" in page
         banner = lhtml.fromstring(page).get_element_by_id("anthology-diagnostics").text_content()
-        assert "anthology.yml:7: error: unknown key 'langauge'" in banner
+        line = config.read_text().splitlines().index(next(l for l in config.read_text().splitlines()
+                                                          if l.startswith("langauge:"))) + 1
+        assert f"anthology.yml:{line}: error: unknown key 'langauge'" in banner
         assert b"The first paragraph." not in page
         assert json.loads(get(preview, "/version")[1]) == {"version": preview.version}
 
