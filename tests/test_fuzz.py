@@ -69,10 +69,12 @@ def deep(draw):
     ]))
 
 
+# What is refused by design (nesting past the limits, noncharacters) comes one block in eight,
+# so that most generated books still build and their EPUBs are checked.
+refused_by_design = st.one_of(deep(), st.builds(lambda t, bad: f"{t} {bad} {t}", line, st.sampled_from(NOT_TEXT)))
 block = st.one_of(
-    line, quotation(), table(), deep(),
+    line, quotation(), table(), st.integers(0, 7).flatmap(lambda n: refused_by_design if n == 0 else line),
     st.builds(lambda t: f"Text[^in]\n\n[^in]: calls[^out] {t}\n\n[^out]: inner {t}", line),
-    st.builds(lambda t, bad: f"{t} {bad} {t}", line, st.sampled_from(NOT_TEXT)),
     st.builds(lambda t: f"# {t}", line), st.builds(lambda t: f"## {t}", line),
     st.builds(lambda a, b: f"[^1]: {a}\n\n[^2]: > {b}", line, line),
     st.builds(lambda t: f"::: verse\n{t}\n  {t}\n:::", line), st.builds(lambda t: f"::: pullquote\n{t}", line),
