@@ -16,12 +16,10 @@ import contextlib
 import ctypes
 import functools
 import hashlib
-import json
 import multiprocessing
 import multiprocessing.context
 from multiprocessing import forkserver, popen_forkserver, spawn
 import os
-import pickle
 import signal
 import threading
 import time
@@ -32,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .. import __version__
-from ..atomic import atomic_path
+from ..cachestore import CacheDamaged, Store
 from ..errors import OutputError
 from ..limits import CHUNK_SECONDS
 
@@ -68,6 +66,8 @@ class ChunkLayout:
     drawn: list[bool] = field(default_factory=list)  # whether a page has margin boxes
     digest: str = ""
     data: bytes = b""
+    blob: str = ""  # where its data is kept in the cache (cachestore.py): digest and size
+    size: int = 0
 
     def first_page(self, anchor: str) -> int | None:
         return next((i for i, ids in enumerate(self.anchors) if anchor in ids), None)
@@ -169,7 +169,7 @@ def _lay_out(job: Job) -> ChunkLayout:
     data = document.write_pdf(**dict(job.options))
     if job.output != "pdf":
         _FACES = _FACES or Faces()
-        data = pickle.dumps(fragment.make(data, _FACES, forms=job.output == "forms", colour=job.colour), pickle.HIGHEST_PROTOCOL)
+        data = fragment.pack(fragment.make(data, _FACES, forms=job.output == "forms", colour=job.colour))
     return ChunkLayout(job.key, len(document.pages), [sorted(p.anchors) for p in document.pages], starts,
                        [list(r) for r in fetcher.refused], kinds, bookmarks, drawn, job.digest, data)
 
@@ -180,73 +180,75 @@ def pack(html: str) -> bytes:
 
 
 class Cache:
-    """Chunk layouts by digest under `build/.cache/chunks`, each written atomically."""
+    """Chunk layouts by digest under `build/.cache/chunks`: each a record of what the book
+    needs to know of it, and its data (a fragment, the shell's PDF, a font program) in a
+    blob, both checked when read (cachestore.py)."""
 
-    def __init__(self, folder: Path | None):
+    FIELDS = {"key": str, "pages": int, "anchors": list, "starts": list, "refused": list, "kinds": list,
+              "bookmarks": list, "drawn": list, "blob": str, "size": int}
+
+    def __init__(self, folder: Path | None, report=None, thorough: bool = False):
         self.folder = folder
+        self.store = Store(folder, report)
+        self.thorough = thorough  # check a layout's data when it is found, not only when it is read
 
     def get(self, digest: str, data: bool = True) -> ChunkLayout | None:
-        """A layout, with its data or (data=False) without, to be read when wanted (`data`)."""
-        if self.folder is None:
+        """A layout, with its data or (data=False) without, to be read when wanted (`data`).
+        None when it is not kept, or it (or its data) is damaged."""
+        record = self.store.read(digest)
+        if record is None:
             return None
-        meta, path = self.folder / f"{digest}.json", self.folder / f"{digest}.data"
-        try:
-            layout = ChunkLayout(**{**json.loads(meta.read_text()), "digest": digest})
-            if data:
-                layout.data = path.read_bytes()
-            elif not path.is_file():
+        if not (isinstance(record, dict) and record.keys() == self.FIELDS.keys()
+                and all(isinstance(record[k], t) for k, t in self.FIELDS.items())):
+            self.store.damaged(digest)
+            return None
+        layout = ChunkLayout(**record, digest=digest)
+        if data:
+            layout.data = self.store.read_blob(layout.blob)
+            if layout.data is None:
                 return None
-            return layout
-        except (OSError, ValueError, TypeError):
+        elif not self.store.has_blob(layout.blob, layout.size):
             return None
+        elif self.thorough and self.store.read_blob(layout.blob) is None:
+            return None
+        return layout
 
     def data(self, layout: ChunkLayout) -> bytes:
+        """A layout's data, read from the cache if it was let go."""
         if layout.data or self.folder is None:
             return layout.data
-        try:
-            return (self.folder / f"{layout.digest}.data").read_bytes()
-        except OSError:
-            raise OutputError("the layout cache lost a file during the build: build again") from None
+        data = self.store.read_blob(layout.blob)
+        if data is None:
+            raise CacheDamaged("a layout in the cache was damaged or removed during the build: build again")
+        return data
 
     def get_json(self, name: str):
         """A small record kept beside the layouts (the last placement of an edition)."""
-        try:
-            return json.loads((self.folder / f"{name}.json").read_text()) if self.folder else None
-        except (OSError, ValueError):
-            return None
+        return self.store.read(name)
 
     def put_json(self, name: str, data) -> None:
-        if self.folder is not None:
-            with atomic_path(self.folder / f"{name}.json") as tmp:
-                tmp.write_text(json.dumps(data))
+        self.store.write(name, data)
 
     def alias(self, inputs: str) -> str | None:
         """The layout digest recorded for a chunk's inputs (see PdfWriter.inputs), if that
         layout is still in the cache."""
-        if self.folder is None:
+        digest = self.store.read(f"inputs-{inputs}")
+        if digest is not None and not isinstance(digest, str):
+            self.store.damaged(f"inputs-{inputs}")
             return None
-        try:
-            digest = (self.folder / f"{inputs}.inputs").read_text().strip()
-        except OSError:
-            return None
-        return digest if (self.folder / f"{digest}.data").is_file() else None
+        return digest if digest is not None and self.get(digest, data=False) is not None else None
 
     def set_alias(self, inputs: str, digest: str) -> None:
-        if self.folder is not None:
-            with atomic_path(self.folder / f"{inputs}.inputs") as tmp:
-                tmp.write_text(digest)
+        self.store.write(f"inputs-{inputs}", digest)
 
     def put(self, digest: str, layout: ChunkLayout) -> None:
         if self.folder is None:
             return
-        data = {k: v for k, v in asdict(layout).items() if k not in ("data", "digest")}
-        with atomic_path(self.folder / f"{digest}.data") as tmp:
-            tmp.write_bytes(layout.data)
-        with atomic_path(self.folder / f"{digest}.json") as tmp:
-            tmp.write_text(json.dumps(data))
+        layout.blob, layout.size = self.store.put_blob(layout.data), len(layout.data)
+        self.store.write(digest, {k: v for k, v in asdict(layout).items() if k not in ("data", "digest")})
 
 
-CACHE_FORMAT = 3  # what a cached layout holds (2: a fragment, fragment.py; 3: faces by file digest): a build made before misses
+CACHE_FORMAT = 4  # what a cached layout holds (2: a fragment, fragment.py; 3: faces by file digest; 4: checked records and blobs)
 
 
 @functools.cache

@@ -16,13 +16,11 @@ on the book's length, which the cache key then includes.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import tinycss2
 
-from ..atomic import atomic_path
-from ..errors import OutputError
+from ..cachestore import CacheDamaged
 from . import chunks
 
 MARGIN_BOXES = {"top-left-corner", "top-left", "top-center", "top-right", "top-right-corner",
@@ -167,20 +165,22 @@ def atlas_html(stamps: list[Stamp], lang: str) -> tuple[str, dict[str, int]]:
 
 class Atlas:
     """Where every folio laid out so far is: (atlas digest, page), or None for a kind of
-    page the theme draws no folio on. One index per set of stylesheets, under the cache."""
+    page the theme draws no folio on. One index per set of stylesheets, under the cache;
+    folios whose atlas document is no longer in the cache (or is damaged) are laid out again."""
 
     def __init__(self, cache: chunks.Cache, key: str):
         self.cache = cache
         self.key = key
         self.docs: dict[str, chunks.ChunkLayout] = {}  # atlas documents laid out in this build
         self.pending: dict[str, dict[str, int]] = {}  # job key: where its stamps are
-        self.index: dict[str, list | None] = {}
-        self.path = cache.folder / f"folios-{key}.json" if cache.folder else None
-        if self.path is not None:
-            try:
-                self.index = json.loads(self.path.read_text())
-            except (OSError, ValueError):
-                self.index = {}
+        index = cache.get_json(f"folios-{key}")
+        if not isinstance(index, dict):
+            index = {}
+        kept = {d[0] for d in index.values() if isinstance(d, list) and len(d) == 2 and isinstance(d[0], str)}
+        kept = {d for d in kept if cache.get(d, data=False) is not None}
+        self.index: dict[str, list | None] = {
+            k: v for k, v in index.items()
+            if v is None or (isinstance(v, list) and len(v) == 2 and v[0] in kept and isinstance(v[1], int))}
 
     def missing(self, stamps: set[Stamp]) -> list[Stamp]:
         return sorted(s for s in stamps if s.key not in self.index)
@@ -190,16 +190,15 @@ class Atlas:
         for key, page in pages.items():
             self.index[key] = [digest, page] if layout.drawn[page] else None
 
-    def fragment(self, digest: str) -> bytes:
-        """An atlas document's fragment (fragment.py), its pages as forms."""
-        if digest in self.docs:
-            return self.cache.data(self.docs[digest])
-        cached = self.cache.get(digest)
-        if cached is None:
-            raise OutputError("the folio cache lost a document: delete the build's .cache folder and build again")
-        return cached.data
+    def fragment(self, digest: str) -> tuple[str, bytes]:
+        """An atlas document's fragment (fragment.py), its pages as forms, packed, and the
+        blob it was read from ("": laid out in this build and still in memory)."""
+        layout = self.docs.get(digest) or self.cache.get(digest, data=False)
+        if layout is None:
+            raise CacheDamaged("a folio atlas in the cache was damaged or removed during the build: build again")
+        if layout.data:
+            return "", layout.data
+        return layout.blob, self.cache.data(layout)
 
     def save(self) -> None:
-        if self.path is not None:
-            with atomic_path(self.path) as tmp:
-                tmp.write_text(json.dumps(self.index, sort_keys=True))
+        self.cache.put_json(f"folios-{self.key}", self.index)

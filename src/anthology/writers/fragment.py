@@ -16,6 +16,7 @@ import re
 import zlib
 from dataclasses import dataclass, field
 
+import msgpack
 import pikepdf
 
 from .. import pdfx
@@ -49,6 +50,46 @@ class Fragment:
     fonts: list[FontUse] = field(default_factory=list)
     catalog: bytes = b""  # the shell's catalogue entries (see shell_fragment)
     info: bytes = b""  # and its document information dictionary
+
+
+PACKED = "anthology-fragment 2"  # what `pack` writes first
+
+
+def pack(fragment: Fragment) -> bytes:
+    """A fragment as msgpack (plain values only: nothing in it is code), for the cache."""
+    return msgpack.packb([
+        PACKED,
+        [list(o) for o in fragment.objects],
+        [[p.boxes, p.head, p.resources, p.xobjects, p.contents] for p in fragment.pages],
+        [list(f) for f in fragment.forms],
+        [[u.face, u.widths, u.text, u.path, u.index] for u in fragment.fonts],
+        fragment.catalog, fragment.info,
+    ], use_bin_type=True)
+
+
+def unpack(data: bytes) -> Fragment:
+    """The fragment `pack` wrote; ValueError if `data` is anything else."""
+    def check(ok: bool) -> None:
+        if not ok:
+            raise ValueError("not a packed fragment")
+
+    def is_bytes(*values, none: bool = False) -> bool:
+        return all(isinstance(v, bytes) or (none and v is None) for v in values)
+
+    try:
+        head, objects, pages, forms, fonts, catalog, info = msgpack.unpackb(
+            data, raw=False, strict_map_key=False, use_list=True)
+    except (ValueError, TypeError, msgpack.UnpackException) as exc:
+        raise ValueError("not a packed fragment") from exc
+    check(head == PACKED and is_bytes(catalog, info))
+    check(all(isinstance(o, list) and len(o) == 3 and is_bytes(o[0]) and is_bytes(*o[1:], none=True)
+              for o in objects))
+    check(all(isinstance(p, list) and len(p) == 5 and is_bytes(*p) for p in pages))
+    check(all(isinstance(f, list) and len(f) == 2 and is_bytes(*f) for f in forms))
+    check(all(isinstance(u, list) and len(u) == 5 and isinstance(u[0], str) and isinstance(u[1], dict)
+              and isinstance(u[2], dict) and isinstance(u[3], str) and isinstance(u[4], int) for u in fonts))
+    return Fragment([tuple(o) for o in objects], [PageText(*p) for p in pages], [tuple(f) for f in forms],
+                    [FontUse(*u) for u in fonts], catalog, info)
 
 
 def key_text(key: str) -> bytes:

@@ -9,18 +9,18 @@ edited piece is laid out: the pages, the folios, the outline, the fonts, the cat
 
 from __future__ import annotations
 
-import pickle
 import re
 import zlib
 from dataclasses import astuple
 
 import pikepdf
 
+from ..cachestore import CacheDamaged
 from ..pdfx import bare_cff
 from .bookfile import BookFile
 from .chunks import Cache, ChunkLayout
 from .fontmerge import Merged
-from .fragment import Fragment, PageText, shell_fragment
+from .fragment import Fragment, PageText, shell_fragment, unpack
 
 PLACE = re.compile(rb"\0([LG])([^\0]*)\0")  # see fragment.py
 
@@ -85,7 +85,7 @@ class Joiner:
         return self.page_texts[key]
 
     def fragment(self, layout: ChunkLayout) -> Fragment:
-        return pickle.loads(self.cache.data(layout))
+        return read_fragment(self.cache, layout.blob, self.cache.data(layout), not layout.data)
 
     def add(self, key: str, layout: ChunkLayout) -> None:
         fragment = self.fragment(layout)
@@ -133,7 +133,8 @@ class Joiner:
         """The form XObject of a folio: a page of an atlas document (folios.py), whose fragment
         `atlas(digest)` reads when the book first wants one of its pages."""
         if digest not in self.atlases:
-            fragment: Fragment = pickle.loads(atlas(digest))
+            blob, data = atlas(digest)
+            fragment = read_fragment(self.cache, blob, data, bool(blob))
             numbers = self.write_objects(fragment.objects)
             self.fonts.add(fragment.fonts)
             self.atlases[digest] = [(self.resolve(d, numbers), data) for d, data in fragment.forms]
@@ -235,6 +236,17 @@ class Joiner:
                       b"/Count %d" % (-visible if item.get("closed") else visible)]
         self.book.add(item["number"], b"<< " + b" ".join(parts) + b" >>")
         return visible
+
+
+def read_fragment(cache: Cache, blob: str, data: bytes, cached: bool) -> Fragment:
+    """A fragment's data unpacked; one read from the cache that is not a fragment is damaged."""
+    try:
+        return unpack(data)
+    except ValueError:
+        if not cached:
+            raise
+        cache.store.discard(cache.store.blob_path(blob))
+        raise CacheDamaged("a layout in the cache was damaged: build again") from None
 
 
 def number(value: float) -> bytes:

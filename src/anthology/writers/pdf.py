@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import io
-import pickle
 import shutil
 import subprocess
 import uuid
@@ -22,6 +21,7 @@ from lxml import etree, html as lhtml
 from .. import pdfx, printspec, theme
 from ..colour import CMYK_PROFILE
 from ..atomic import atomic_path
+from ..cachestore import canonical, fingerprint
 from ..errors import Diagnostics, ManuscriptError, OutputError
 from ..fetcher import RefusedResource, Sandbox
 from ..model import Part
@@ -358,11 +358,11 @@ class PdfWriter(SinglePassPdf):
 
     def __init__(self, book, diags: Diagnostics | None = None, edition: str = "print",
                  spec: printspec.PrintSpec | None = None, workers: int | None = None, cache: Path | None = None,
-                 pool: chunks.Pool | None = None):
+                 pool: chunks.Pool | None = None, check_cache: bool = False):
         super().__init__(book, diags, edition, spec)
         self.workers = pool.workers if pool is not None else workers or chunks.default_workers()
         self.pool = pool
-        self.cache = chunks.Cache(cache)
+        self.cache = chunks.Cache(cache, self.diags.warning, thorough=check_cache)  # check_cache: see chunks.Cache
         self.plan = self._plan()
         self.layouts: dict[str, chunks.ChunkLayout] = {}
         self.starts: dict[str, int] = {}
@@ -412,17 +412,32 @@ class PdfWriter(SinglePassPdf):
         need not be made again to find its layout in the cache."""
         if self._common[0] != (sheets, fonts):
             templates = [self.book.root / "templates", theme.TEMPLATES_DIR]
-            files = sorted(p for folder in templates if folder.is_dir() for p in folder.rglob("*") if p.is_file())
+            files = sorted((folder, p) for folder in templates if folder.is_dir()
+                           for p in folder.rglob("*") if p.is_file())
             book = self.book
             self._common = ((sheets, fonts), chunks.digest(
-                "inputs", repr(sheets), fonts, self.edition, self.colour, *(str(p) + "\0" for p in files),
-                *(_template_bytes(p, self.book.root) for p in files),
+                "inputs", self.portable(sheets), fonts, self.edition, self.colour,
+                *(str(p.relative_to(folder)) + "\0" for folder, p in files),
+                *(_template_bytes(p, self.book.root) for _, p in files),
                 book.settings.model_dump_json() if book.settings is not None else "",
-                pickle.dumps((book.meta, str(book.root), book.sources, book.people))))
-        return chunks.digest(self._common[1], pickle.dumps(chunk), *images)
+                canonical((book.meta, book.sources, book.people), book.root)))
+        return chunks.digest(self._common[1], canonical(chunk, self.book.root), *images)
+
+    def portable(self, sheets) -> str:
+        """The stylesheets as a digest takes them: by their place in the theme or the
+        manuscript, not on this disk (a cache stays valid when the manuscript moves)."""
+        places = {theme.STYLES_DIR.resolve().as_uri(): "theme:", self.book.root.resolve().as_uri(): "manuscript:"}
+        out = []
+        for url, text in sheets:
+            for prefix, name in places.items():
+                if url.startswith(prefix + "/"):
+                    url = name + url[len(prefix):]
+            out.append((url, text))
+        return repr(out)
 
     def job(self, chunk: ChunkSpec, sheets, fonts: str) -> chunks.Job:
-        images = [(self.book.root / f.src).read_bytes() for f in getattr(chunk.item, "figures", ()) if f.src]
+        # every file its text refers to (piece.files: images, figures or not), as it is now
+        images = [repr(fingerprint(self.book.root, name)) for name in getattr(chunk.item, "files", ())]
         inputs = None if chunk.whole_book else self.inputs(chunk, sheets, fonts, images)
         known = self.cache.alias(inputs) if inputs else None
         if known:
@@ -435,7 +450,7 @@ class PdfWriter(SinglePassPdf):
             if link.get("href")[1:] not in ids:  # in another chunk: its page number is in data-page
                 del link.attrib["href"]
         html = lhtml.tostring(doc, encoding="unicode", doctype="<!DOCTYPE html>")
-        key = chunks.digest(html, repr(sheets), fonts, self.colour, *images)
+        key = chunks.digest(html, self.portable(sheets), fonts, self.colour, *images)
         if inputs:
             self.cache.set_alias(inputs, key)
         return chunks.Job(chunk.key, chunks.pack(html), self.base_url, sheets, self.roots, key, colour=self.variant)
@@ -514,7 +529,10 @@ class PdfWriter(SinglePassPdf):
                 self.pool = None
         self.check_system()
         fonts = font_fingerprint()
-        previous = self.cache.get_json(f"placement-{self.edition}")
+        previous = self.cache.get_json(f"placed-{self.edition}")
+        if not (isinstance(previous, dict) and isinstance(previous.get("pages"), dict)
+                and isinstance(previous.get("labels"), dict)):
+            previous = None
         for _ in range(3):
             theme_sheets = self.theme_sheets()
             self.folio_sheets = folios.split_sheets([text for _, text in theme_sheets])
@@ -555,7 +573,7 @@ class PdfWriter(SinglePassPdf):
             raise OutputError(f"the PDF layout lost pieces: {', '.join(missing)}")
         self.take_folios(chunks.run(self.folio_jobs(folio_sheets, fonts), self.cache, self.pool, sink=self.joiner))
         self.atlas.save()
-        self.cache.put_json(f"placement-{self.edition}", {
+        self.cache.put_json(f"placed-{self.edition}", {
             "pages": {k: v.pages for k, v in self.layouts.items()}, "labels": self.page_labels})
         return self
 
@@ -604,7 +622,7 @@ class PdfWriter(SinglePassPdf):
         """Atlas documents for the folios (of the current placement, unless given) that no
         atlas has yet, in blocks of numbers; pending: expected from the coming run."""
         count = str(self.spec.padded(total or self.total)) if self.folio_sheets.uses_total else ""
-        atlas_key = chunks.digest(repr(sheets), fonts, count, self.colour)
+        atlas_key = chunks.digest(self.portable(sheets), fonts, count, self.colour)
         if self.atlas is None or self.atlas.key != atlas_key:
             self.atlas = folios.Atlas(self.cache, atlas_key)
         changed: set[folios.Stamp] = set()
@@ -624,7 +642,7 @@ class PdfWriter(SinglePassPdf):
             blocks.setdefault(-1 if stamp in changed else stamp.value // ATLAS_BLOCK, []).append(stamp)
         for block in blocks.values():
             html, where = folios.atlas_html(block, self.book.meta.language)
-            key = "atlas:" + chunks.digest(html, repr(sheets), fonts, count, self.colour)
+            key = "atlas:" + chunks.digest(html, self.portable(sheets), fonts, count, self.colour)
             jobs.append(chunks.Job(key, html, self.base_url, sheets, self.roots, key[6:], output="forms",
                                    colour=self.variant))
             if pending:
