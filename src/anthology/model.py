@@ -139,6 +139,7 @@ class Piece:
     subtitle_html: str = ""
     series_html: str = ""
     generated: str | None = None  # back matter made from the book: index-of-quotations, works-cited, …
+    files: tuple[str, ...] = ()  # the files its text refers to (images), relative to the manuscript, found or not
 
     def __post_init__(self) -> None:
         _default_markup(self, title_html=self.title, title_nav_html=self.title,

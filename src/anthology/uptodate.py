@@ -49,20 +49,24 @@ def _file_digest(path: Path) -> str:
 
 
 def is_fresh(out_dir: Path, digest: str) -> list[Path] | None:
-    """The outputs of the last build, if it had the same inputs and its files are untouched."""
+    """The outputs of the last build, if it had the same inputs and its files are untouched.
+    They are named relative to the output folder, which may have moved or been copied since."""
+    out_dir = Path(out_dir)
     try:
-        stamp = json.loads((Path(out_dir) / STAMP).read_text())
-        outputs = {Path(p): d for p, d in stamp["outputs"].items()}
-        if stamp["inputs"] != digest or not all(p.is_file() and _file_digest(p) == d for p, d in outputs.items()):
+        stamp = json.loads((out_dir / STAMP).read_text())
+        outputs = {out_dir / name: d for name, d in stamp["outputs"].items()
+                   if isinstance(name, str) and Path(name).name == name}
+        if (stamp["inputs"] != digest or len(outputs) != len(stamp["outputs"])
+                or not all(p.is_file() and _file_digest(p) == d for p, d in outputs.items())):
             return None
         return list(outputs)
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
 def record(out_dir: Path, digest: str, outputs: list[Path]) -> None:
     from .atomic import atomic_path
 
-    data = {"inputs": digest, "outputs": {str(p): _file_digest(p) for p in outputs}}
+    data = {"inputs": digest, "outputs": {Path(p).name: _file_digest(p) for p in outputs}}
     with atomic_path(Path(out_dir) / STAMP) as tmp:
         tmp.write_text(json.dumps(data, indent=1))

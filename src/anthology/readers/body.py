@@ -41,6 +41,7 @@ class Body:
     headings: list[Heading] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     words: int = 0
+    files: list[str] = field(default_factory=list)  # the files it refers to, relative to the manuscript
 
 
 def to_xhtml(el: etree._Element) -> str:
@@ -442,6 +443,7 @@ class BodyBuilder:
             self.diags.warning(self.path, line, f"image '{src}' is left out: it is not in the manuscript: copy it into the manuscript folder and use a relative path")
             return ""
         target = (self.path.parent / unquote(parts.path))
+        self.body.files.append(os.path.relpath(os.path.abspath(target), os.path.abspath(self.root)))
         try:
             real = Sandbox([self.root]).image(target)
         except RefusedResource as exc:

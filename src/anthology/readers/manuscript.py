@@ -221,6 +221,7 @@ def load_piece(path: Path, root: Path, role: str, part_id: str | None, language:
         headings=tuple(body.headings),
         figures=tuple(body.figures),
         words=body.words,
+        files=tuple(dict.fromkeys(body.files)),
     )
 
 
@@ -289,7 +290,7 @@ def prefetch(root: Path, contents: list, role_at, language: str, library, librar
             if (path is None or root.resolve() not in path.parents or not path.is_file()
                     or path.stat().st_size > MAX_TEXT_BYTES):
                 continue  # `load` reports it
-            key = piece_cache.key(str(path), path.read_bytes(), role, part_id or "", language, library_bytes)
+            key = piece_cache.key(piece_cache.name(path), path.read_bytes(), role, part_id or "", language, library_bytes)
             if not piece_cache.has(key):
                 todo[key] = (path, root, role, part_id, language, library)
     if len(todo) < 2:
@@ -374,7 +375,7 @@ def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None,
             return None
         seen_paths[path] = line
         nonlocal done
-        key = piece_cache.key(str(path), path.read_bytes(), role, part_id or "", language, library_bytes)
+        key = piece_cache.key(piece_cache.name(path), path.read_bytes(), role, part_id or "", language, library_bytes)
         converted = prefetched.get(key)
         hit = piece_cache.get(key) if converted is None else None
         if converted is not None and (converted[0] is None or converted[0].id not in taken):
@@ -409,7 +410,7 @@ def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None,
         return "front" if i < first_part else "back" if i > last_part else "body"
 
     library = load_library(root, diags)
-    piece_cache = PieceCache(cache)
+    piece_cache = PieceCache(cache, root, diags.warning)
     keep: list[tuple] = []  # pieces to cache once the whole book has loaded: a refused one writes nothing
     library_bytes = b"".join(_library_file(root, name) for name in (QUOTATIONS, SOURCES))
     prefetched = prefetch(root, contents, role_at, language, library, library_bytes, piece_cache, pool)
