@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import glob
 import os
 import re
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 
 @contextlib.contextmanager
@@ -48,6 +50,65 @@ def remove_stale_temps(target: Path) -> None:
         if found and not process_alive(int(found.group(1))):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
+
+
+TEMP = re.compile(r"\..+\.(\d+)\.[^.]+\.tmp")  # as atomic_path names them
+
+
+def sweep_temps(out_dir: Path) -> list[Path]:
+    """Delete every temporary file that builds killed midway left in `out_dir` and in its
+    cache (`.cache/`, every folder in it): those of processes that are gone. The paths removed."""
+    out_dir = Path(out_dir)
+    found = list(out_dir.glob(".*.tmp"))
+    if (out_dir / ".cache").is_dir():
+        found += (out_dir / ".cache").rglob(".*.tmp")
+    removed = []
+    for leftover in found:
+        match = TEMP.fullmatch(leftover.name)
+        if match and int(match.group(1)) != os.getpid() and not process_alive(int(match.group(1))):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+                removed.append(leftover)
+    return removed
+
+
+LOCK = ".cache/lock"
+_held: dict[str, int] = {}  # output folders this process holds, and how many times
+
+
+@contextlib.contextmanager
+def output_lock(out_dir: Path, waiting: Callable[[Path], None] | None = None):
+    """Hold the output folder for one build at a time (an flock on `OUT/.cache/lock`, let
+    go when the build ends, however it ends): a second build into the same folder waits
+    for the first, after `waiting(lock path)` is called, so the two never mix their
+    outputs. Once it holds the folder, a build removes what killed builds left there.
+    Held again by the same process, it does not wait for itself."""
+    path = Path(out_dir) / LOCK
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = os.path.realpath(path)
+    if key in _held:
+        _held[key] += 1
+        try:
+            yield
+        finally:
+            _held[key] -= 1
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if waiting is not None:
+                waiting(path)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        _held[key] = 1
+        try:
+            sweep_temps(out_dir)
+            yield
+        finally:
+            del _held[key]
+    finally:
+        os.close(fd)  # lets the lock go
 
 
 def process_alive(pid: int) -> bool:

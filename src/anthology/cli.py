@@ -16,7 +16,7 @@ from .errors import AnthologyError, Diagnostics, ExitCode, os_error
 from .locate import manuscript_root
 from .progress import Bar, Log, Silent
 from .limits import CHUNK_SECONDS
-from .uptodate import FORMATS, inputs_digest, is_fresh, record
+from .uptodate import FORMATS, inputs_digest, is_fresh
 
 # Commands import their modules when they run: `anthology build` on an unchanged manuscript
 # answers before WeasyPrint is even loaded.
@@ -94,10 +94,9 @@ def _build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool, verbose: bool
     digest = inputs_digest(manuscript, key, out_dir) if manuscript.is_dir() else None
     fresh = is_fresh(out_dir, digest) if digest else None
     if fresh is not None:
-        from .atomic import remove_stale_temps
+        from .atomic import sweep_temps
 
-        for path in fresh:  # what a killed build may have left beside them
-            remove_stale_temps(path)
+        sweep_temps(out_dir)  # what a killed build may have left beside them
         if not quiet:
             out.print(f"up to date: {', '.join(str(p) for p in fresh)}", soft_wrap=True)
         return
@@ -108,7 +107,7 @@ def _build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool, verbose: bool
 
     progress = Silent() if quiet else Log(err) if verbose else Bar(err)
     with progress:
-        result = run_build(manuscript, out_dir, formats, progress, jobs, pool, strict)
+        result = run_build(manuscript, out_dir, formats, progress, jobs, pool, strict, inputs=digest)
     if not quiet:
         report(result.diagnostics)
         for edition, checked in result.preflight.items():
@@ -118,8 +117,6 @@ def _build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool, verbose: bool
         for kind, path in result.outputs.items():
             out.print(f"wrote {path}", soft_wrap=True)
         out.print(result.summary(), soft_wrap=True)
-    if digest:
-        record(out_dir, digest, list(result.outputs.values()))
 
 
 @main.command()

@@ -6,6 +6,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..atomic import output_lock
+from ..cachestore import CacheDamaged
 from ..lint import lint
 from ..errors import Diagnostics, ManuscriptError, OutputError
 from ..preflight import PreflightReport, preflight
@@ -14,6 +16,7 @@ from ..model import Anthology
 from ..readers.manuscript import load
 from ..writers.epub import EpubWriter
 from ..writers.chunks import Pool
+from ..uptodate import record
 from ..writers.pdf import PdfWriter, ScreenPdfWriter
 
 FORMATS = ("pdf", "screen", "epub")
@@ -42,26 +45,42 @@ class BuildResult:
 
 
 def build(manuscript: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS, progress: Silent | None = None,
-          jobs: int | None = None, pool: Pool | None = None, strict: bool = False) -> BuildResult:
+          jobs: int | None = None, pool: Pool | None = None, strict: bool = False,
+          inputs: str | None = None) -> BuildResult:
     """Build the requested editions; raise ManuscriptError (with every diagnostic) on bad input.
 
     All reading happens before any writing; with `strict`, warnings are errors. The (first)
     print edition is always laid out first: the EPUB takes its print page numbers from that
-    layout.
+    layout. The output folder is held by one build at a time (atomic.output_lock); `inputs`,
+    the digest of the inputs (uptodate.inputs_digest), is recorded with the outputs before
+    it is let go.
+
+    A cache entry found damaged once the build counted on it (cachestore.CacheDamaged) is
+    removed, and the build starts again: the entry is made anew.
     """
     started = time.perf_counter()
+    progress = progress or Silent()
+    damaged: list = []
     with pool or Pool(jobs) as pool:  # the workers start up while the manuscript is read; closed here
-        result = _build(Path(manuscript), Path(out_dir), formats, progress or Silent(), pool, strict)
+        for attempt in range(3):
+            try:
+                result = _build(Path(manuscript), Path(out_dir), formats, progress, pool, strict, inputs, attempt > 0)
+                break
+            except CacheDamaged as exc:
+                damaged += [d for d in exc.diagnostics.warnings if d.message.startswith("the cache entry ")]
+                if attempt == 2:
+                    raise
+                progress.stage("building again without the damaged cache entries")
+    result.diagnostics.items[:0] = damaged
     result.seconds = time.perf_counter() - started
     return result
 
 
 def _build(manuscript: Path, out_dir: Path, formats: tuple[str, ...], progress: Silent, pool: Pool,
-           strict: bool = False) -> BuildResult:
+           strict: bool = False, inputs: str | None = None, thorough: bool = False) -> BuildResult:
     say = progress.stage
     say(f"reading {manuscript}")
     book, diags = load(Path(manuscript), progress.piece, Path(out_dir) / ".cache" / "pieces", pool.executor)
-    result = BuildResult(book, diagnostics=diags)
     out_dir = Path(out_dir)
     # A build finds what `anthology check` finds: the lint's warnings are counted in its summary
     # (or, with --strict, stop it), and an image without alternative text stops it (the EPUB
@@ -71,15 +90,32 @@ def _build(manuscript: Path, out_dir: Path, formats: tuple[str, ...], progress: 
         raise ManuscriptError("the manuscript has errors", diags)
     if strict and diags.warnings:
         raise ManuscriptError(f"{len(diags.warnings)} warnings fail a --strict build", diags)
+    try:
+        with output_lock(out_dir, lambda lock: say(f"waiting for another build into {out_dir} to finish ({lock})")):
+            result = _write(book, diags, out_dir, formats, say, pool, thorough)
+            if inputs:
+                record(out_dir, inputs, list(result.outputs.values()))
+            return result
+    except CacheDamaged as exc:
+        exc.diagnostics = diags
+        raise
+
+
+def _write(book, diags: Diagnostics, out_dir: Path, formats: tuple[str, ...], say, pool: Pool,
+           thorough: bool) -> BuildResult:
+    """Write the editions; thorough: every layout found in the cache is checked whole first
+    (after one turned out damaged, the others may be too)."""
+    result = BuildResult(book, diagnostics=diags)
     names = list(book.settings.editions) if book.settings is not None else ["print"]
     cache = out_dir / ".cache" / "chunks"
-    printed = PdfWriter(book, diags, names[0], cache=cache, pool=pool)
+    printed = PdfWriter(book, diags, names[0], cache=cache, pool=pool, check_cache=thorough)
     say(f"laying out the {printed.edition} edition")
     printed.layout()
     result.pages = printed.pages
     writers = []
     if "pdf" in formats:
-        writers = [printed] + [PdfWriter(book, diags, name, cache=cache, pool=pool) for name in names[1:]]
+        writers = [printed] + [PdfWriter(book, diags, name, cache=cache, pool=pool, check_cache=thorough)
+                               for name in names[1:]]
     if "screen" in formats:
         writers.append(ScreenPdfWriter(book, diags, printed.spec))
     for writer in writers:
