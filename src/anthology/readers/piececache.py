@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pydantic
@@ -25,6 +26,7 @@ from ..errors import Diagnostic
 from ..model import Piece
 
 PACKAGE = Path(__file__).resolve().parents[1]
+ROOT = "\u2063manuscript\u2063"  # in a kept diagnostic's message: where the manuscript is
 
 
 @functools.lru_cache(maxsize=1)
@@ -77,6 +79,7 @@ class PieceCache:
             return None
         if any(fingerprint(self.root, name) != list(then) for name, then in files):
             return None  # an image changed, appeared or went away: converted again
+        diagnostics = [replace(d, message=d.message.replace(ROOT, os.path.abspath(self.root))) for d in diagnostics]
         return rebased(piece, self.root), rebased(diagnostics, self.root)
 
     def has(self, key: str) -> bool:
@@ -87,6 +90,13 @@ class PieceCache:
         if self.folder is None:
             return
         files = [(name, fingerprint(self.root, name)) for name in piece.files]
-        value = (relative(piece, self.root), relative(list(diagnostics), self.root), files)
+        roots = sorted({os.path.abspath(self.root), os.path.realpath(self.root)}, key=len, reverse=True)
+        kept = []
+        for d in relative(list(diagnostics), self.root):  # messages may name files by their full path
+            message = d.message
+            for root in roots:
+                message = message.replace(root + os.sep, ROOT + os.sep)
+            kept.append(replace(d, message=message))
+        value = (relative(piece, self.root), kept, files)
         self.store.write(key, _adapter().dump_python(value, mode="json"))
         self.read[key] = (piece, list(diagnostics))
