@@ -54,6 +54,17 @@ class Store:
 
     def read(self, name: str):
         """A record's JSON value; None if it is missing or damaged (then removed)."""
+        payload = self.read_payload(name)
+        if payload is None:
+            return None
+        try:
+            return json.loads(payload)
+        except ValueError:
+            self.discard(self.record_path(name))
+            return None
+
+    def read_payload(self, name: str) -> bytes | None:
+        """A record's JSON text, checked; None if it is missing or damaged (then removed)."""
         if self.folder is None:
             return None
         path = self.record_path(name)
@@ -69,16 +80,15 @@ class Store:
                 or header[len(MAGIC):] != hashlib.sha256(payload).hexdigest().encode()):
             self.discard(path)
             return None
-        try:
-            return json.loads(payload)
-        except ValueError:
-            self.discard(path)
-            return None
+        return payload
 
     def write(self, name: str, value) -> None:
+        self.write_payload(name, json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+    def write_payload(self, name: str, payload: bytes) -> None:
+        """Keep a record's JSON text as it is."""
         if self.folder is None:
             return
-        payload = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         with atomic_path(self.record_path(name)) as tmp:
             tmp.write_bytes(MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
 
@@ -169,57 +179,44 @@ def fingerprint(root: Path, name: str) -> list:
 
 
 # --- values kept or digested without the manuscript's place on disk ---------------------------
-def relative(value, root: Path):
-    """`value` (dataclasses, tuples, lists, dicts, paths, as the model holds them) with every
-    path inside the folder `root` made relative to it and every other one absolute: so that
-    a cache key or entry does not depend on where the manuscript is."""
-    roots = {Path(os.path.abspath(root)), Path(os.path.realpath(root))}
-
-    def move(path: str | Path) -> Path:
-        path = Path(os.path.abspath(path))
-        for r in roots:
-            if path.is_relative_to(r):
-                return path.relative_to(r)
-        return path
-
-    return _walk(value, move)
+MARKER = "\u2063manuscript\u2063"  # in kept or digested JSON: where the manuscript is
 
 
-def rebased(value, root: Path):
-    """The inverse of `relative`: relative paths placed under `root`."""
-    root = Path(os.path.abspath(root))
-    return _walk(value, lambda path: root / path)
+def _json_string(text: str) -> bytes:
+    import pydantic_core
+
+    return pydantic_core.to_json(text)[1:-1]
 
 
-def _walk(value, move):
-    import dataclasses
+def portable(data: bytes, root: Path) -> bytes:
+    """JSON with the manuscript's folder (as given, and resolved) in every path and message
+    written as MARKER: so that a key or an entry does not depend on where the manuscript is."""
+    roots = {_json_string(os.path.abspath(root) + os.sep), _json_string(os.path.realpath(root) + os.sep)}
+    for found in sorted(roots, key=len, reverse=True):
+        data = data.replace(found, _json_string(MARKER + os.sep))
+    return data
 
-    def walk(v):
-        if isinstance(v, Path):
-            return move(v)
-        if dataclasses.is_dataclass(v) and not isinstance(v, type):
-            changes = {}
-            for f in dataclasses.fields(v):
-                item = getattr(v, f.name)
-                if f.name == "path" and isinstance(item, str) and item:  # Diagnostic.path
-                    changes[f.name] = str(move(item))
-                elif isinstance(item, (Path, tuple, list, dict)) or dataclasses.is_dataclass(item):
-                    moved = walk(item)
-                    if moved is not item:
-                        changes[f.name] = moved
-            return dataclasses.replace(v, **changes) if changes else v
-        if isinstance(v, (tuple, list)):
-            items = [walk(i) for i in v]
-            return v if all(a is b for a, b in zip(items, v)) else type(v)(items)
-        if isinstance(v, dict):
-            return {k: walk(i) for k, i in v.items()}
-        return v
 
-    return walk(value)
+def placed(data: bytes, root: Path) -> bytes:
+    """The inverse of `portable`: MARKER made the manuscript's folder."""
+    return data.replace(_json_string(MARKER + os.sep), _json_string(os.path.abspath(root) + os.sep))
 
 
 def canonical(value, root: Path) -> bytes:
-    """A value's JSON, its paths relative to `root`, for a cache key (never read back)."""
+    """A value's JSON (dataclasses, paths, as the model holds them), portable, for a key."""
     import pydantic_core
 
-    return pydantic_core.to_json(relative(value, root), serialize_unknown=True)
+    return portable(pydantic_core.to_json(value, serialize_unknown=True), root)
+
+
+OLD_FORMATS = ("pieces/*.pickle", "chunks/*.data", "chunks/*.inputs")  # before format 3: pickles among them
+
+
+def remove_old_formats(cache_root: Path) -> None:
+    """Delete what the cache held before this format (never read now), pickles first of all."""
+    for pattern in OLD_FORMATS:
+        for path in Path(cache_root).glob(pattern):
+            try:
+                path.unlink()
+            except OSError:
+                pass

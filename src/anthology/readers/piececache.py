@@ -7,7 +7,8 @@ kept with it too, each with a digest of its bytes (or as missing): a piece whose
 changed, appeared or went away since is converted again.
 
 Each piece is a checked JSON record (cachestore.py) in the build folder (`.cache/pieces`),
-its paths relative to the manuscript, so that the build folder and the manuscript can move.
+its paths (and those in its diagnostics' messages) relative to the manuscript, so that the
+build folder and the manuscript can move.
 """
 
 from __future__ import annotations
@@ -15,18 +16,16 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-from dataclasses import replace
 from pathlib import Path
 
 import pydantic
 
 from .. import __version__
-from ..cachestore import Store, fingerprint, rebased, relative
+from ..cachestore import Store, fingerprint, placed, portable
 from ..errors import Diagnostic
 from ..model import Piece
 
 PACKAGE = Path(__file__).resolve().parents[1]
-ROOT = "\u2063manuscript\u2063"  # in a kept diagnostic's message: where the manuscript is
 
 
 @functools.lru_cache(maxsize=1)
@@ -69,18 +68,17 @@ class PieceCache:
         return self.read[key]
 
     def _read(self, key: str) -> tuple[Piece, list[Diagnostic]] | None:
-        record = self.store.read(key)
-        if record is None:
+        payload = self.store.read_payload(key)
+        if payload is None:
             return None
         try:
-            piece, diagnostics, files = _adapter().validate_python(record)
+            piece, diagnostics, files = _adapter().validate_json(placed(payload, self.root))
         except pydantic.ValidationError:
             self.store.damaged(key)
             return None
         if any(fingerprint(self.root, name) != list(then) for name, then in files):
             return None  # an image changed, appeared or went away: converted again
-        diagnostics = [replace(d, message=d.message.replace(ROOT, os.path.abspath(self.root))) for d in diagnostics]
-        return rebased(piece, self.root), rebased(diagnostics, self.root)
+        return piece, diagnostics
 
     def has(self, key: str) -> bool:
         """Whether a piece is kept under this key, and still holds."""
@@ -90,13 +88,5 @@ class PieceCache:
         if self.folder is None:
             return
         files = [(name, fingerprint(self.root, name)) for name in piece.files]
-        roots = sorted({os.path.abspath(self.root), os.path.realpath(self.root)}, key=len, reverse=True)
-        kept = []
-        for d in relative(list(diagnostics), self.root):  # messages may name files by their full path
-            message = d.message
-            for root in roots:
-                message = message.replace(root + os.sep, ROOT + os.sep)
-            kept.append(replace(d, message=message))
-        value = (relative(piece, self.root), kept, files)
-        self.store.write(key, _adapter().dump_python(value, mode="json"))
+        self.store.write_payload(key, portable(_adapter().dump_json((piece, list(diagnostics), files)), self.root))
         self.read[key] = (piece, list(diagnostics))
