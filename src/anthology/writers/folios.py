@@ -164,9 +164,10 @@ def atlas_html(stamps: list[Stamp], lang: str) -> tuple[str, dict[str, int]]:
 
 
 class Atlas:
-    """Where every folio laid out so far is: (atlas digest, page), or None for a kind of
-    page the theme draws no folio on. One index per set of stylesheets, under the cache;
-    folios whose atlas document is no longer in the cache (or is damaged) are laid out again."""
+    """Where every folio laid out so far is: [atlas digest, page, whether the theme draws a
+    folio on that kind of page]. One index per set of stylesheets, under the cache. The
+    folios of an atlas document no longer in the cache (or damaged) are laid out again, all
+    of them, so that the document made again is the one that was lost."""
 
     def __init__(self, cache: chunks.Cache, key: str):
         self.cache = cache
@@ -176,11 +177,20 @@ class Atlas:
         index = cache.get_json(f"folios-{key}")
         if not isinstance(index, dict):
             index = {}
-        kept = {d[0] for d in index.values() if isinstance(d, list) and len(d) == 2 and isinstance(d[0], str)}
-        kept = {d for d in kept if cache.get(d, data=False) is not None}
-        self.index: dict[str, list | None] = {
-            k: v for k, v in index.items()
-            if v is None or (isinstance(v, list) and len(v) == 2 and v[0] in kept and isinstance(v[1], int))}
+        index = {k: v for k, v in index.items() if isinstance(v, list) and len(v) == 3 and isinstance(v[0], str)
+                 and isinstance(v[1], int) and isinstance(v[2], bool)}
+        kept = {d for d in {v[0] for v in index.values()} if cache.get(d, data=False) is not None}
+        self.index: dict[str, list] = {k: v for k, v in index.items() if v[0] in kept}
+        self.lost: dict[str, list[Stamp]] = {}  # the stamps of each document lost, to lay out again as it was
+        for key, (digest, _, _) in index.items():
+            if digest not in kept:
+                side, name, first, value = key.split("|")
+                self.lost.setdefault(digest, []).append(Stamp(name, first == "1", int(value), side))
+
+    def where(self, key: str) -> tuple[str, int] | None:
+        """The atlas document and page of a folio; None if that kind of page has none."""
+        entry = self.index.get(key)
+        return (entry[0], entry[1]) if entry is not None and entry[2] else None
 
     def missing(self, stamps: set[Stamp]) -> list[Stamp]:
         return sorted(s for s in stamps if s.key not in self.index)
@@ -188,7 +198,7 @@ class Atlas:
     def add(self, digest: str, pages: dict[str, int], layout: chunks.ChunkLayout) -> None:
         self.docs[digest] = layout
         for key, page in pages.items():
-            self.index[key] = [digest, page] if layout.drawn[page] else None
+            self.index[key] = [digest, page, bool(layout.drawn[page])]
 
     def fragment(self, digest: str) -> tuple[str, bytes]:
         """An atlas document's fragment (fragment.py), its pages as forms, packed, and the

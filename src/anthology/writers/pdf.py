@@ -637,9 +637,13 @@ class PdfWriter(SinglePassPdf):
         jobs = []
         # by number, those of the one changed chunk apart: a guess (which cannot know those)
         # and the build then share the documents of the rest
-        blocks: dict[int, list[folios.Stamp]] = {}
+        # and a document of the cache found damaged (or gone) made again as it was
+        lost = {stamp: digest for digest, stamps in self.atlas.lost.items() for stamp in stamps}
+        missing = sorted(set(missing) | {s for s in lost if s.key not in self.atlas.index and s.key not in coming})
+        blocks: dict = {}
         for stamp in missing:
-            blocks.setdefault(-1 if stamp in changed else stamp.value // ATLAS_BLOCK, []).append(stamp)
+            block = lost.get(stamp) or (-1 if stamp in changed else stamp.value // ATLAS_BLOCK)
+            blocks.setdefault(block, []).append(stamp)
         for block in blocks.values():
             html, where = folios.atlas_html(block, self.book.meta.language)
             key = "atlas:" + chunks.digest(html, self.portable(sheets), fonts, count, self.colour)
@@ -688,7 +692,7 @@ class PdfWriter(SinglePassPdf):
             for page in joiner.pages(chunk.key):
                 stamp = self.stamps[index]
                 index += 1
-                where = self.atlas.index.get(stamp.key) if stamp is not None else None
+                where = self.atlas.where(stamp.key) if stamp is not None else None
                 if where is None:
                     joiner.page(page)
                 else:
