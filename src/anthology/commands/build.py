@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..atomic import output_lock
-from ..cachestore import CacheDamaged
+from ..cachestore import CacheDamaged, remove_old_formats
 from ..lint import lint
 from ..errors import Diagnostics, ManuscriptError, OutputError
 from ..preflight import PreflightReport, preflight
@@ -92,6 +92,7 @@ def _build(manuscript: Path, out_dir: Path, formats: tuple[str, ...], progress: 
         raise ManuscriptError(f"{len(diags.warnings)} warnings fail a --strict build", diags)
     try:
         with output_lock(out_dir, lambda lock: say(f"waiting for another build into {out_dir} to finish ({lock})")):
+            remove_old_formats(out_dir / ".cache")
             result = _write(book, diags, out_dir, formats, say, pool, thorough)
             if inputs:
                 record(out_dir, inputs, list(result.outputs.values()))
