@@ -20,6 +20,7 @@ import multiprocessing
 import multiprocessing.context
 from multiprocessing import forkserver, popen_forkserver, spawn
 import os
+import re
 import signal
 import threading
 import time
@@ -233,7 +234,7 @@ class Cache:
         """The layout digest recorded for a chunk's inputs (see PdfWriter.inputs), if that
         layout is still in the cache."""
         digest = self.store.read(f"inputs-{inputs}")
-        if digest is not None and not isinstance(digest, str):
+        if digest is not None and not (isinstance(digest, str) and re.fullmatch("[0-9a-f]{64}", digest)):
             self.store.damaged(f"inputs-{inputs}")
             return None
         return digest if digest is not None and self.get(digest, data=False) is not None else None
