@@ -164,18 +164,16 @@ class Store:
 
 def fingerprint(root: Path, name: str) -> list:
     """What a referred-to file is now: where it leads (relative to the manuscript) and a
-    digest of its bytes, or None when it cannot be read."""
-    real = os.path.realpath(Path(root) / name)
-    where = os.path.relpath(real, os.path.realpath(root))
-    digest = None
-    # nothing outside the manuscript is read (the sandbox refuses it), nor what is not a file (a FIFO)
-    if not where.startswith("..") and os.path.isfile(real):
-        try:
-            with open(real, "rb") as fh:
-                digest = hashlib.file_digest(fh, "sha256").hexdigest()
-        except OSError:
-            pass
-    return [where, digest]
+    digest of its bytes, read through the manuscript's sandbox (nothing outside it, nor what
+    is not a regular file), or None when it is refused or cannot be read."""
+    from .fetcher import RefusedResource, Sandbox
+
+    path = Path(root) / name
+    try:
+        digest = hashlib.sha256(Sandbox([Path(root)]).read_bytes(path)).hexdigest()
+    except (RefusedResource, OSError):
+        digest = None
+    return [os.path.relpath(os.path.realpath(path), os.path.realpath(root)), digest]
 
 
 # --- values kept or digested without the manuscript's place on disk ---------------------------
