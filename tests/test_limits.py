@@ -211,19 +211,8 @@ def test_permission_denied_is_exit_3(small, tmp_path):
 # --- serve ----------------------------------------------------------------------------------------
 
 def test_serve_answers_a_nul_in_a_url_and_survives_every_bad_file(small):
-    import http.client
-
     from anthology.preview import Preview
-
-    def get(preview, path):
-        host, port = preview.server.server_address[:2]
-        conn = http.client.HTTPConnection(host, port, timeout=5)
-        try:
-            conn.request("GET", path)
-            response = conn.getresponse()
-            return response.status, response.read()
-        finally:
-            conn.close()
+    from test_serve import get
 
     def settle(preview, version):
         deadline = time.monotonic() + 20

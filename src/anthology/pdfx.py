@@ -148,6 +148,13 @@ class _State:
         else:
             self.stroke_space = kind
 
+    def paint(self, fill: bool, cmyk: tuple, kind: str) -> None:
+        """Set the fill or stroke colour (as CMYK) and the space it was given in."""
+        if fill:
+            self.fill, self.fill_space = cmyk, kind
+        else:
+            self.stroke, self.stroke_space = cmyk, kind
+
     def copy(self) -> "_State":
         new = _State(self.fa, self.sa)
         new.fill_space, new.stroke_space, new.fill, new.stroke = (self.fill_space, self.stroke_space,
@@ -235,27 +242,18 @@ class Converter:
             elif op in ("rg", "RG") and len(operands) == 3:
                 cmyk = rgb_to_cmyk(*(float(v) for v in operands))
                 fill = op == "rg"
-                if fill:
-                    state.fill, state.fill_space = cmyk, "cmyk"
-                else:
-                    state.stroke, state.stroke_space = cmyk, "cmyk"
+                state.paint(fill, cmyk, "cmyk")
                 replaced = [self._cmyk(cmyk, state, fill)]
             elif op in ("k", "K") and len(operands) == 4:
                 cmyk = tuple(float(v) for v in operands)
                 fill = op == "k"
-                if fill:
-                    state.fill, state.fill_space = cmyk, "cmyk"
-                else:
-                    state.stroke, state.stroke_space = cmyk, "cmyk"
+                state.paint(fill, cmyk, "cmyk")
                 if (state.fa if fill else state.sa) < 1:
                     replaced = [self._cmyk(cmyk, state, fill)]
             elif op in ("g", "G") and len(operands) == 1:
                 cmyk = (0.0, 0.0, 0.0, 1 - float(operands[0]))
                 fill = op == "g"
-                if fill:
-                    state.fill, state.fill_space = cmyk, "gray"
-                else:
-                    state.stroke, state.stroke_space = cmyk, "gray"
+                state.paint(fill, cmyk, "gray")
                 if (state.fa if fill else state.sa) < 1:
                     replaced = [self._cmyk(cmyk, state, fill)]
                     state.set_space(fill, "grey-k")
