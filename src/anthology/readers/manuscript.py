@@ -61,11 +61,8 @@ def read_text(path: Path, diags: Diagnostics, root: Path) -> str | None:
     except RefusedResource as exc:
         diags.error(path, 1, f"cannot read file: {exc}")
         return None
-    try:
-        text = normalise(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        diags.error(path, line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8")
+    text = decode(data, path, diags)
+    if text is None:
         return None
     # normalise removed controls: what is left is noncharacters, written or referenced (&#xFFFF;)
     found = dict.fromkeys((text.count("\n", 0, at) + 1, char) for at, char in
@@ -73,6 +70,16 @@ def read_text(path: Path, diags: Diagnostics, root: Path) -> str | None:
     for line, char in sorted(found):
         diags.error(path, line, not_text(char))
     return NOT_TEXT.sub("\ufffd", text) if found else text
+
+
+def decode(data: bytes, path: Path, diags: Diagnostics) -> str | None:
+    """A file's UTF-8 text, normalised; None, with an error at the offending line, if it is not UTF-8."""
+    try:
+        return normalise(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        diags.error(path, line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8")
+        return None
 
 
 def vet_stylesheet(path: Path, root: Path, diags: Diagnostics) -> bool:
@@ -84,11 +91,8 @@ def vet_stylesheet(path: Path, root: Path, diags: Diagnostics) -> bool:
     except RefusedResource as exc:
         diags.warning(path, 0, f"stylesheet left out: {exc}")
         return False
-    try:
-        text = normalise(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        diags.error(path, line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8")
+    text = decode(data, path, diags)
+    if text is None:
         return False
     for line, message in sandbox.stylesheet(path, text)[1]:
         diags.warning(path, line, message)
