@@ -37,6 +37,19 @@ def test_epub_passes_epubcheck(which, request):
     assert_epub_valid(request.getfixturevalue(which).outputs["epub"])
 
 
+@pytest.mark.parametrize("which", ["sample", "varied"])
+def test_no_attribution_is_a_landmark(which, request):
+    """Ace by DAISY (axe) read every attributed quotation's <footer> as a second "contentinfo"
+    landmark (landmark-no-duplicate-contentinfo, landmark-unique): a footer that is not scoped
+    to an article, aside or nav of its own must say it is not one."""
+    with zipfile.ZipFile(request.getfixturevalue(which).outputs["epub"]) as epub:
+        for name in (n for n in epub.namelist() if n.endswith(".xhtml")):
+            doc = etree.fromstring(epub.read(name))
+            for footer in doc.iter("{http://www.w3.org/1999/xhtml}footer"):
+                scoped = any(a.tag.split("}")[-1] in ("article", "aside", "nav") for a in footer.iterancestors())
+                assert scoped or footer.get("role") == "none", (name, etree.tostring(footer)[:120])
+
+
 def test_sample_outputs_are_named_by_slug(sample):
     assert sample.outputs["pdf"].name == "why-i-joined-the-imt.pdf"
     assert sample.outputs["epub"].name == "why-i-joined-the-imt.epub"

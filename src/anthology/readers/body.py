@@ -325,7 +325,10 @@ class BodyBuilder:
 
     def footer(self, bq: etree._Element, attribution: Attribution) -> None:
         """The printed attribution: "— Author, *Work*, locator", with its notes."""
-        footer = etree.SubElement(bq, "footer")
+        # role="none": a <footer> outside an article, aside, nav or section of its own is read as
+        # the page's "contentinfo" landmark (Ace: landmark-no-duplicate-contentinfo), and an
+        # attribution is not one.
+        footer = etree.SubElement(bq, "footer", {"role": "none"})
         span = etree.SubElement(footer, "span", {"class": "attribution"})
         span.text = "— "
         parts = []
