@@ -185,3 +185,17 @@ def test_a_link_to_no_such_id_stops_a_build_as_check_reports_it(make_manuscript,
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "one.md:6:13: error: link to '#nowhere': no such id" in proc.stderr
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").glob("*.epub"))
+
+
+def test_the_up_to_date_digest_does_not_read_through_a_symlink_leading_outside(minimal, tmp_path):
+    from anthology.uptodate import inputs_digest
+
+    outside = tmp_path / "secret.txt"
+    outside.write_text("one")
+    (minimal / "leak.txt").symlink_to(outside)
+    before = inputs_digest(minimal, ("epub",))
+    outside.write_text("two")
+    assert inputs_digest(minimal, ("epub",)) == before  # its contents were never read
+    (minimal / "leak.txt").unlink()
+    (minimal / "leak.txt").symlink_to(tmp_path / "elsewhere.txt")
+    assert inputs_digest(minimal, ("epub",)) != before  # where it points still counts

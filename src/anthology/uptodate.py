@@ -35,7 +35,10 @@ def inputs_digest(manuscript: Path, formats: tuple[str, ...], out_dir: Path | No
         for path in _files(root, skip):
             if path.suffix == ".pyc":
                 continue
-            h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+            # a symlink counts by where it points: the build refuses one leading outside, and
+            # this digest must not read what the build may not
+            data = os.readlink(path).encode() if path.is_symlink() else path.read_bytes()
+            h.update(str(path.relative_to(root)).encode() + b"\0" + data)
     try:
         h.update(subprocess.run(["fc-list", "--format", "%{file}\n"], capture_output=True, check=False).stdout)
     except OSError:
