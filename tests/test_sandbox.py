@@ -23,7 +23,7 @@ from anthology.fetcher import RefusedResource, Sandbox
 from anthology.preview import Preview
 from anthology.theme import TEMPLATES_DIR
 
-from conftest import assert_epub_valid, write_manuscript
+from conftest import assert_epub_valid
 
 CONFIG = "title: Sandboxed\nlanguage: en\ncontents:\n  - part: Essays\n    pieces: [one.md]\n  - generate: contributors\n"
 PIECE = "---\ntitle: One\nauthor: Bea Author\n---\n\nA first paragraph.\n"

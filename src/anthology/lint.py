@@ -164,11 +164,9 @@ def piece_ids(piece: Piece) -> set[str]:
     return ids
 
 
-def lint_links(source: Source, book: Anthology, ids: dict[Path, set[str]],
-               diags: Diagnostics) -> None:
-    """`[x](#id)` must name an id in the book, `[x](other.md#id)` a listed piece and an id in it."""
-    by_path = {p.source_path.resolve(): p for p in book.pieces}
-    everywhere = BOOK_IDS.union(*ids.values(), (part.id for part in book.parts))
+def lint_links(source: Source, ids: dict[Path, set[str]], everywhere: set[str], diags: Diagnostics) -> None:
+    """`[x](#id)` must name an id in the book (`everywhere`), `[x](other.md#id)` a listed piece
+    (a key of `ids`, the pieces' resolved paths) and an id in it."""
     for number, _, code, _ in source.body():
         for m in LINK.finditer(code):
             dest = m.group("dest").strip("<>")
@@ -177,11 +175,11 @@ def lint_links(source: Source, book: Anthology, ids: dict[Path, set[str]],
             if re.match(r"^[A-Za-z][\w+.-]*:", dest) or not (file.endswith(".md") or (not file and fragment)):
                 continue
             if file:
-                target = by_path.get((source.path.parent / file).resolve())
-                if target is None:
+                known = ids.get((source.path.parent / file).resolve())
+                if known is None:
                     diags.error(source.path, number, f"link to '{file}', which is not a piece in contents", col, "link")
                     continue
-                known, where = ids[target.source_path.resolve()], f"in '{file}'"
+                where = f"in '{file}'"
             else:
                 known, where = everywhere, "in the book"
             if fragment and fragment not in known:
@@ -209,6 +207,7 @@ def lint(book: Anthology) -> Diagnostics:
     diags = Diagnostics()
     sources = {p.id: Source.read(p.source_path, book.root) for p in book.pieces}
     ids = {p.source_path.resolve(): piece_ids(p) for p in book.pieces}
+    everywhere = BOOK_IDS.union(*ids.values(), (part.id for part in book.parts))  # once: lint runs in every build
     titles: dict[str, Source] = {}
     for piece in book.pieces:
         source = sources[piece.id]
@@ -216,7 +215,7 @@ def lint(book: Anthology) -> Diagnostics:
             continue
         lint_prose(source, diags)
         lint_images(source, diags)
-        lint_links(source, book, ids, diags)
+        lint_links(source, ids, everywhere, diags)
         first = titles.setdefault(piece.title.casefold(), source)
         if first is not source:
             diags.warning(source.path, source.title_line, f"the title '{piece.title}' is also used by "
