@@ -180,7 +180,7 @@ class SinglePassPdf(Writer):
         return "\n".join(rules)
 
     def html(self) -> str:
-        sheets = [p.absolute().as_uri() for p in theme.stylesheets("print", self.book.stylesheets)]
+        sheets = [p.as_uri() for p in theme.stylesheets("print", self.book.stylesheets)]
         source = self.render("print.html.j2", edition_name=self.edition, stylesheets=sheets,
                              edition_css=self.edition_css(),
                              created=build_time().strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -401,7 +401,7 @@ class PdfWriter(SinglePassPdf):
         sandbox, sheets = Sandbox([self.book.root, theme.STYLES_DIR]), []
         for path in theme.stylesheets("print", self.book.stylesheets):
             try:  # read through the sandbox, like every file the manuscript names
-                sheets.append((path.absolute().as_uri(), sandbox.read_bytes(path).decode("utf-8", errors="replace")))
+                sheets.append((path.as_uri(), sandbox.read_bytes(path).decode("utf-8", errors="replace")))
             except RefusedResource as exc:
                 self.diags.warning(path, 0, f"stylesheet left out: {exc}")
         geometry = "\n".join(line for line in self.edition_css().splitlines() if not line.startswith("@color-profile"))
@@ -470,7 +470,7 @@ class PdfWriter(SinglePassPdf):
 
     def shell_job(self, fonts: str) -> chunks.Job:
         """The book's identity (metadata, PDF/X output intent), written by WeasyPrint."""
-        sheets = [p.absolute().as_uri() for p in theme.stylesheets("print", self.book.stylesheets)]
+        sheets = [p.as_uri() for p in theme.stylesheets("print", self.book.stylesheets)]
         html = self.render("print_shell.html.j2", edition_name=self.edition, stylesheets=sheets,
                            edition_css=self.edition_css(), created=None)
         options = (("pdf_identifier", self.book.meta.identifier.encode("utf-8")), ("custom_metadata", True),
