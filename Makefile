@@ -25,11 +25,11 @@ build: setup
 	$(VENV)/bin/anthology build manuscript --out build
 
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 # Everything make test runs, and the slow end-to-end cases (marked slow) as well: what CI runs.
 test-all: setup
-	$(PY) -m pytest -m ''
+	$(PY) -m pytest -m '' -n auto --dist loadfile
 
 # Speed and memory against the baselines of issue 7 (BENCH=small|book|large): prints a table
 # and writes build/bench.json. pandoc comes from PyPI's pypandoc-binary, for comparison only.
@@ -39,7 +39,7 @@ bench: setup
 
 # At least 500 generated manuscripts through the whole build (tests/test_fuzz.py).
 fuzz: setup
-	mkdir -p build && HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/test_fuzz.py -s -p no:cacheprovider --basetemp=build/fuzz
+	mkdir -p build && HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -m "" -n 0 tests/test_fuzz.py -s -p no:cacheprovider --basetemp=build/fuzz
 
 clean:
 	rm -rf build

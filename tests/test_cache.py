@@ -188,6 +188,7 @@ def cli(*args: str, env=None) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
+@pytest.mark.slow
 def test_a_build_folder_can_move(make_manuscript, tmp_path):
     ms = make_manuscript(FILES)
     out = tmp_path / "out"
@@ -219,6 +220,7 @@ def lock_held(out: Path) -> bool:
         os.close(fd)
 
 
+@pytest.mark.slow
 def test_two_builds_into_one_folder_do_not_mix(make_manuscript, tmp_path):
     """The second build waits for the first, says so, and every output is then its own."""
     first = make_manuscript(FILES, "first")

@@ -54,6 +54,7 @@ def test_parallel_and_single_process_match_the_single_pass(manuscript, single, t
     assert outline(one) == outline(two) == outline(single)
 
 
+@pytest.mark.slow
 def test_renewed_workers_match_and_leave_the_calling_script_alone(manuscript, single, tmp_path):
     """Workers renewed after every layout (forked from a fork server, not from the build) lay
     out the same book, and a script that builds without a `__main__` guard runs once."""
@@ -68,6 +69,7 @@ def test_renewed_workers_match_and_leave_the_calling_script_alone(manuscript, si
     assert page_texts(next((tmp_path / "out").glob("*.pdf"))) == page_texts(single)
 
 
+@pytest.mark.slow
 def test_a_cache_of_another_format_is_not_read(manuscript, tmp_path, monkeypatch):
     """A build directory made by another version's cache format is built again, not failed
     on: every digest names the cache's format (an old format's entries are never looked up)."""

@@ -32,7 +32,7 @@ def opf(path):
         return etree.fromstring(z.read(name))
 
 
-@pytest.mark.parametrize("which", ["sample", "varied"])
+@pytest.mark.parametrize("which", ["sample", pytest.param("varied", marks=pytest.mark.slow)])
 def test_epub_passes_epubcheck(which, request):
     assert_epub_valid(request.getfixturevalue(which).outputs["epub"])
 
@@ -157,6 +157,7 @@ def test_epub_metadata_navigation_and_notes(varied):
                 assert doc.get("lang") == "en-GB"
 
 
+@pytest.mark.slow
 def test_epub_is_reproducible(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     first = build(SAMPLE, tmp_path / "a", ("epub",)).outputs["epub"].read_bytes()

@@ -115,10 +115,12 @@ def test_landmarks_and_semantics(book):
     assert parts and all(d.xpath("//x:section[@epub:type='part'][@role='doc-part']", namespaces=NS) for d in parts)
 
 
+@pytest.mark.slow
 def test_generated_book_passes_epubcheck(book):
     assert_epub_valid(book.outputs["epub"])
 
 
+@pytest.mark.slow
 def test_hundred_piece_anthology_passes_epubcheck(tmp_path):
     root = generate(tmp_path / "ms", pieces=100, parts=5, seed=5, words=(120, 400))
     result = build(root, tmp_path / "out", ("epub",))
@@ -127,6 +129,7 @@ def test_hundred_piece_anthology_passes_epubcheck(tmp_path):
         assert sum(1 for n in z.namelist() if "essay-" in n) == 100
 
 
+@pytest.mark.slow
 def test_embedded_fonts_are_subset_to_the_glyphs_used(make_manuscript, tmp_path):
     from fontTools.ttLib import TTFont
 

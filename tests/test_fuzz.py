@@ -1,7 +1,7 @@
 """Any text builds: generated manuscripts end in outputs or in clear diagnostics, never in a
 traceback, and every EPUB written passes EPUBCheck.
 
-`make test` runs a small sample and EPUBChecks a few of its EPUBs; `make fuzz`
+`make test-all` runs a small sample and EPUBChecks a few of its EPUBs; `make fuzz`
 (HYPOTHESIS_PROFILE=fuzz) runs at least 500 cases and EPUBChecks every EPUB.
 """
 
@@ -12,6 +12,7 @@ import os
 import shutil
 import textwrap
 
+import pytest
 from hypothesis import example, given, strategies as st
 
 from anthology.commands.build import build
@@ -104,6 +105,7 @@ def manuscript(draw):
     return files
 
 
+@pytest.mark.slow
 def test_any_text_builds(tmp_path_factory):
     kept = tmp_path_factory.mktemp("epubs")
     epubs, outcomes = [], {"built": 0, "refused": 0}

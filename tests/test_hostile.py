@@ -133,6 +133,7 @@ def test_every_attempt_is_named_with_file_and_line(hostile):
     assert "outside the manuscript" in found[("leak.css", 0)]
 
 
+@pytest.mark.slow
 def test_nothing_refused_reaches_either_edition_and_no_connection_is_made(hostile, tmp_path, monkeypatch):
     attempts = []
 

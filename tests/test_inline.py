@@ -324,6 +324,7 @@ def test_book_and_part_titles_keep_their_markup(epub):
     assert "The Essays" in ncx.xpath("//ncx:navLabel/ncx:text/text()", namespaces=NS)
 
 
+@pytest.mark.slow
 def test_epub_passes_epubcheck(epub):
     assert_epub_valid(epub)
 

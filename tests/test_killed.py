@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pikepdf
+import pytest
 
 from conftest import MANUSCRIPTS, REPO
 
@@ -31,6 +32,7 @@ def usable(path: Path) -> bool:
         return z.testzip() is None and z.read("mimetype") == b"application/epub+zip"
 
 
+@pytest.mark.slow
 def test_killed_builds_leave_the_previous_outputs(tmp_path):
     ms, out = tmp_path / "ms", tmp_path / "out"
     shutil.copytree(MANUSCRIPTS / "varied", ms)

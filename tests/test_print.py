@@ -36,7 +36,7 @@ def boxes(path):
                 for page in pdf.pages]
 
 
-@pytest.mark.parametrize("which", ["sample", "generated"])
+@pytest.mark.parametrize("which", ["sample", pytest.param("generated", marks=pytest.mark.slow)])
 def test_trim_and_bleed_boxes_on_every_page(which, request):
     result = request.getfixturevalue(which)
     for number, page in enumerate(boxes(result.outputs["pdf"]), 1):
@@ -50,7 +50,7 @@ def test_trim_and_bleed_boxes_on_every_page(which, request):
         assert page["/MediaBox"] == page["/BleedBox"]
 
 
-@pytest.mark.parametrize("which", ["sample", "generated"])
+@pytest.mark.parametrize("which", ["sample", pytest.param("generated", marks=pytest.mark.slow)])
 def test_pdfx4_with_output_intent_and_embedded_fonts(which, request):
     path = request.getfixturevalue(which).outputs["pdf"]
     with pikepdf.open(path) as pdf:
@@ -61,6 +61,7 @@ def test_pdfx4_with_output_intent_and_embedded_fonts(which, request):
     assert all(row[-5] == "yes" for row in pdf_fonts(path))
 
 
+@pytest.mark.slow
 def test_generated_book_page_count_openings_and_blanks(generated):
     path = generated.outputs["pdf"]
     reader = PdfReader(str(path))
@@ -96,6 +97,7 @@ def test_gutter_grows_with_the_page_count_as_kdp_requires():
     assert resolve("print", PrintEdition(profile="kdp", paper="cream")).spine(300) == pytest.approx(0.75 * 72)
 
 
+@pytest.mark.slow
 def test_measured_inside_margin_of_recto_pages(generated):
     """The text of a recto never comes nearer the binding than the gutter the page count needs."""
     import re

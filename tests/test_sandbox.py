@@ -123,6 +123,7 @@ BAD = (b"<script", b"onclick", b"onmouseover", b"onerror", b"javascript:", b"<if
        b"http-equiv", b"<base", b"@import", b"example.org/frame", b"evil.js")
 
 
+@pytest.mark.slow
 def test_template_output_passes_the_raw_html_allowlist_in_every_edition(tmp_path, make_manuscript):
     macros = (TEMPLATES_DIR / "_macros.j2").read_text()
     assert '<div class="piece-body">' in macros
@@ -291,6 +292,7 @@ def svg_attacks(secret: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 def test_svg_is_rebuilt_from_an_allowlist_in_every_edition_and_the_preview(tmp_path, secret, token, make_manuscript):
     attacks = svg_attacks(secret)
     assert len(attacks["bomb.svg"].encode()) < 1600
