@@ -1,5 +1,5 @@
 """Any text builds: generated manuscripts end in outputs or in clear diagnostics, never in a
-traceback, and every EPUB written passes EPUBCheck.
+traceback, and every EPUB written passes EPUBCheck; hostile ones leak nothing.
 
 `make test-all` runs a small sample and EPUBChecks a few of its EPUBs; `make fuzz`
 (HYPOTHESIS_PROFILE=fuzz) runs at least 500 cases and EPUBChecks every EPUB.
@@ -11,12 +11,14 @@ import json
 import os
 import shutil
 import textwrap
+import zipfile
 
 import pytest
 from hypothesis import example, given, strategies as st
 
 from anthology.commands.build import build
-from anthology.errors import ManuscriptError
+from anthology.errors import AnthologyError, ManuscriptError
+from anthology.theme import TEMPLATES_DIR
 
 from conftest import epubcheck_many, write_manuscript
 
@@ -194,3 +196,120 @@ def test_huge_and_deep_inputs_end_in_diagnostics_in_time(tmp_path_factory):
 
     read_one()
     assert outcomes["refused"] and outcomes["loaded"], outcomes
+
+
+# --- hostile manuscripts: attacks mixed with ordinary text, a secret outside the manuscript ---
+
+SECRET_TOKEN = "FUZZ-SECRET-5c1e"
+ATTACK_LINES = [  # SECRET is the absolute path of the secret file, beside the manuscript
+    "![up](../secret.txt)", "![abs](SECRET)", "![url](file://SECRET)", "![web](https://example.org/x.png)",
+    "![link](images/link.png)", "![svg](images/xxe.svg)", "![ext](images/external.svg)",
+    "[out](../secret.txt) [abs](file://SECRET)", "<img src='file://SECRET' onerror='alert(1)'>",
+    "<iframe src='file://SECRET'></iframe>", "<object data='../secret.txt'></object>",
+    "<link rel='stylesheet' href='../secret.txt'>", "<style>@import url(file://SECRET);</style>",
+    "<svg><image href='file://SECRET'/></svg>", "<a href='javascript:alert(1)'>js</a>",
+    "{% include 'SECRET' %}", "{{ book.root.parent.joinpath('secret.txt').read_text() }}",
+]
+TEMPLATE_ATTACKS = [
+    "{{ book.root.parent.joinpath('secret.txt').read_text() }}",
+    "{{ book.config_path.parent.parent.joinpath('planted.txt').write_text('planted') }}",
+    "{% include '../../secret.txt' %}", "{% include 'SECRET' %}", "{% import 'SECRET' as s %}",
+    "{{ cycler.__init__.__globals__.os.popen('cat SECRET').read() }}",
+    "{{ lipsum.__globals__['os'].popen('touch ../planted').read() }}",
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}", "{{ self._TemplateReference__context }}",
+    "{{ book.stylesheets[0].read_text() }}", "{% for p in book.pieces %}{{ p.source_path.read_text() }}{% endfor %}",
+    "{{ '{0.root.parent}'.format(book) }}",
+]
+STYLE_ATTACKS = ["@import url(file://SECRET);", "@import '../../secret.txt';",
+                 "p { background: url('../../secret.txt') }", "@font-face { font-family: E; src: url(SECRET) }",
+                 "p { color: #222 }"]
+EPUB_TEMPLATES = ["epub_content.j2", "document.xhtml.j2", "nav.xhtml.j2", "_macros.j2"]
+LINKS = {"images/link.png": "secret", "styles/leak.css": "secret", "leak.md": "secret",
+         "templates/nav.xhtml.j2": "secret", "images": "outside-folder"}
+
+
+@st.composite
+def hostile_manuscript(draw):
+    """A manuscript (files, symlinks) whose pieces, styles and templates try to read the secret."""
+    pieces = draw(st.integers(1, 2))
+    body = lambda: "\n\n".join(draw(st.lists(st.one_of(line, st.sampled_from(ATTACK_LINES)), min_size=1, max_size=8)))
+    files = {f"p{i}.md": f"---\ntitle: P{i}\nauthor: Mallory\n---\n\n{body()}\n" for i in range(pieces)}
+    contents = [f"p{i}.md" for i in range(pieces)]
+    links = draw(st.lists(st.sampled_from(sorted(LINKS)), unique=True, max_size=2))
+    if "leak.md" in links:
+        contents.append("leak.md")
+    files["anthology.yml"] = f"title: Hostile\nlanguage: en\ncontents: [{', '.join(contents)}]\n"
+    if draw(st.booleans()):
+        files["styles/base.css"] = "\n".join(draw(st.lists(st.sampled_from(STYLE_ATTACKS), min_size=1, max_size=3)))
+    if draw(st.booleans()):
+        name = draw(st.sampled_from(EPUB_TEMPLATES))
+        stock = (TEMPLATES_DIR / name).read_text().splitlines(keepends=True)
+        at = draw(st.integers(0, len(stock)))
+        files[f"templates/{name}"] = "".join(stock[:at] + [draw(st.sampled_from(TEMPLATE_ATTACKS)) + "\n"] + stock[at:])
+    if "images" not in links and draw(st.booleans()):
+        files["images/xxe.svg"] = ('<?xml version="1.0"?>\n<!DOCTYPE svg [<!ENTITY x SYSTEM "file://SECRET">]>\n'
+                                   '<svg xmlns="http://www.w3.org/2000/svg" width="90" height="9"><text>&x;</text></svg>')
+        files["images/external.svg"] = ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
+                                        ' width="9" height="9"><image xlink:href="file://SECRET" width="9" height="9"/></svg>')
+    return files, links
+
+
+def _tree(folder) -> dict[str, bytes]:
+    """Every file under folder (symlinks not followed) with its bytes: what a build may not change."""
+    return {str(p.relative_to(folder)): (p.read_bytes() if not p.is_symlink() else os.readlink(p).encode())
+            for p in folder.rglob("*") if p.is_symlink() or p.is_file()}
+
+
+@pytest.mark.slow
+def test_hostile_manuscripts_leak_nothing(tmp_path_factory):
+    """Attacks through pieces, styles, templates and symlinks: the secret's token reaches no output,
+    no cache file and no message; nothing outside the output folder is created or changed; every
+    refusal has its file and message; every EPUB built passes EPUBCheck."""
+    kept = tmp_path_factory.mktemp("hostile")
+    epubs, outcomes = [], {"built": 0, "refused": 0}
+
+    @given(hostile_manuscript())
+    def build_one(drawn):
+        files, links = drawn
+        case = kept / f"case{sum(outcomes.values())}"
+        (case / "outside").mkdir(parents=True)
+        secret = case / "secret.txt"
+        secret.write_text(f"{SECRET_TOKEN}\n")
+        (case / "outside" / "x.png").write_text(SECRET_TOKEN)
+        files = {k: (v.replace("SECRET", str(secret)) if isinstance(v, str) else v) for k, v in files.items()}
+        root = write_manuscript(case / "ms", files)
+        for name in links:
+            target = case / "outside" if LINKS[name] == "outside-folder" else secret
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            if not (root / name).exists():
+                os.symlink(target, root / name)
+        out = case / "out"
+        before = {k: v for k, v in _tree(case).items() if not k.startswith("out/")}
+        try:
+            result = build(root, out, ("epub",))
+        except AnthologyError as exc:
+            assert exc.diagnostics.errors or str(exc), exc
+            assert all(d.path and d.message for d in exc.diagnostics.errors)
+            text = str(exc) + "".join(d.message for d in exc.diagnostics)
+            outcomes["refused"] += 1
+        else:
+            text = "".join(d.message for d in result.diagnostics)
+            outcomes["built"] += 1
+            epubs.append(result.outputs["epub"])
+        assert SECRET_TOKEN not in text
+        after = {k: v for k, v in _tree(case).items() if not k.startswith("out/")}
+        assert after == before, set(after) ^ set(before)
+        for path in (p for p in out.rglob("*") if p.is_file() and not p.is_symlink()) if out.exists() else ():
+            data = path.read_bytes()
+            assert SECRET_TOKEN.encode() not in data, path
+            if zipfile.is_zipfile(path):
+                with zipfile.ZipFile(path) as z:
+                    assert not any(SECRET_TOKEN.encode() in z.read(n) for n in z.namelist()), path
+
+    build_one()
+    assert outcomes["built"] and outcomes["refused"], outcomes
+    counts, messages = epubcheck_many(epubs)
+    assert len(counts) == len(epubs), messages
+    failed = {str(p): n for p, n in counts.items() if n}
+    assert not failed, f"{failed}\n{messages}"
+    print(f"hostile fuzz: {outcomes['built']} built, {outcomes['refused']} refused, {len(epubs)} EPUBs checked")
