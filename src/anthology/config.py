@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from . import printspec
+from .labels import MESSAGES
 from .errors import Diagnostics
 from .readers.yamlsource import YamlDocument
 
@@ -105,6 +106,19 @@ class Config(Strict):
     contents: list[Any]
     editions: dict[str, PrintEdition] = {"print": PrintEdition()}
     epub: EpubOptions = EpubOptions()
+    direction: Literal["ltr", "rtl"] | None = Field(None, description="the book's writing direction; by default "
+                                                    "the language's (rtl for ar, fa, he, ur …)")
+    labels: dict[str, Text] = Field({}, description="the book's own wording for generated labels, by their "
+                                    "English text, such as {Contents: Table}")
+
+    @field_validator("labels")
+    @classmethod
+    def _known_labels(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = [key for key in value if key not in MESSAGES]
+        if unknown:
+            raise ValueError(f"no generated label is called {', '.join(map(repr, unknown))}; "
+                             f"the labels are: {', '.join(MESSAGES)}")
+        return value
 
     @field_validator("language")
     @classmethod

@@ -23,6 +23,7 @@ from .atomic import atomic_path
 from .colour import CMYK_PROFILE, CONDITION, CONDITION_INFO, REGISTRY
 from .errors import OutputError
 from .fetcher import Sandbox
+from .labels import Labels
 from .model import Anthology, BookMeta
 from .printspec import PrintSpec
 from .writers.base import build_time
@@ -180,7 +181,10 @@ class FrontLayout:
     rule_y: float | None  # the gold rule under the series
 
 
-EDITED_BY = "Edited by "
+def editors_text(meta: BookMeta) -> tuple[str, str]:
+    """The cover's editors line and its lead-in ("Edited by "), set in italic, in the book's language."""
+    label = Labels(meta.language, meta.labels).text("Edited by %(names)s")
+    return label.replace("%(names)s", meta.editors_line), label.split("%(names)s")[0]
 
 
 def front_layout(meta: BookMeta, width: float, height: float) -> FrontLayout:
@@ -198,7 +202,7 @@ def front_layout(meta: BookMeta, width: float, height: float) -> FrontLayout:
         top = rule_y + gap
     editors = None
     if meta.editors:
-        size, lines = fit(EDITED_BY + meta.editors_line, measure, width * 0.042, width * 0.03, 3)
+        size, lines = fit(editors_text(meta)[0], measure, width * 0.042, width * 0.03, 3)
         editors = TextBlock("editors", tuple(lines), size, 1.3, "regular", "ink", height * 0.91 - len(lines) * size * 1.3)
     floor = editors.top - gap if editors else height * 0.91
     title_max, subtitle_max = width * 0.12, width * 0.052
@@ -265,7 +269,7 @@ def cover_html(book: Anthology, g: CoverGeometry, variant: str | None) -> str:
     return theme.render(
         theme.environment(book.root), "cover.html.j2",
         book=book, g=g, front=front, s=spine_design(meta, g), back_size=description_size(meta, g, front.margin),
-        edited_by=EDITED_BY.strip(),
+        edited_by=editors_text(meta)[1].strip(),
         c={name: css_cmyk(name) for name in COLOURS},
         cmyk_profile=CMYK_PROFILE.as_uri() if variant else None,
         created=build_time().strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -362,8 +366,9 @@ def front_cover_png(book: Anthology, width: int = 1600, height: int = 2560) -> b
             box = block.size * block.leading
             base = block.top + i * box + (box - ascent - descent) / 2 + ascent
             runs = [(line, block.style, block.colour)]
-            if block.name == "editors" and i == 0 and line.startswith(EDITED_BY.strip()):
-                runs = [(EDITED_BY, "italic", "soft"), (line[len(EDITED_BY):], block.style, block.colour)]
+            lead = editors_text(book.meta)[1] if block.name == "editors" else ""
+            if lead.strip() and i == 0 and line.startswith(lead.strip()):
+                runs = [(lead, "italic", "soft"), (line[len(lead):], block.style, block.colour)]
             x = centre - sum(text_width(text, block.size, style) for text, style, _ in runs) / 2
             for text, style, colour in runs:
                 draw.text((x, base), text, font=load_font(style, round(block.size)), fill=rgb(colour), anchor="ls")

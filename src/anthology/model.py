@@ -6,10 +6,12 @@ notes and contributors each piece carries. No I/O happens here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 from typing import Any
+
+from .labels import join_names
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,7 @@ class Piece:
     title_nav_html: str = ""
     subtitle_html: str = ""
     series_html: str = ""
+    language: str = "en"  # the book's: how its byline joins names
     generated: str | None = None  # back matter made from the book: index-of-quotations, works-cited, …
     files: tuple[str, ...] = ()  # the files its text refers to (images), relative to the manuscript, found or not
 
@@ -147,7 +150,7 @@ class Piece:
 
     @property
     def byline(self) -> str:
-        return join_names(self.authors)
+        return join_names(self.authors, self.language)
 
     @property
     def running_title(self) -> str:
@@ -185,6 +188,8 @@ class BookMeta:
     isbn_print: str | None = None
     isbn_ebook: str | None = None
     subjects: tuple[str, ...] = ()
+    labels: dict[str, str] = field(default_factory=dict)  # the manuscript's own wording of generated labels
+    direction: str = "ltr"  # "rtl" for Arabic, Hebrew, Persian, Urdu … (CLDR), or as anthology.yml says
     # title, subtitle and series are plain text (metadata, cover, running heads); their markup here
     title_html: str = ""
     subtitle_html: str = ""
@@ -199,7 +204,7 @@ class BookMeta:
 
     @property
     def editors_line(self) -> str:
-        return join_names(self.editors)
+        return join_names(self.editors, self.language)
 
 
 @dataclass(frozen=True)
@@ -252,14 +257,6 @@ def sort_name(name: str) -> str:
     if len(parts) < 2:
         return name
     return f"{parts[-1]}, {' '.join(parts[:-1])}"
-
-
-def join_names(names: tuple[str, ...] | list[str]) -> str:
-    """"A", "A and B", "A, B and C": how a byline lists several people."""
-    names = list(names)
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def short_title(title: str, limit: int = 45) -> str:

@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .errors import Diagnostics
+from .labels import Labels
 from .model import Anthology, Piece, Quotation, Source, sort_name
 
 ATTRIBUTED_KINDS = ("epigraph", "blockquote")
@@ -132,10 +133,11 @@ def quotation_index(book: Anthology) -> list[AuthorEntry]:
     with every place it is quoted, whatever name each essay gave it."""
     pieces = _pieces_by_id(book)
     authors: dict[str, AuthorEntry] = {}
+    anonymous = anonymous_label(book)
     for q in book.quotations:
         if q.kind not in ATTRIBUTED_KINDS or not (q.author or q.work):
             continue
-        name = q.author or "Anonymous"
+        name = q.author or anonymous
         entry = authors.setdefault(name, AuthorEntry(name, sort_name(name).lower()))
         source = _source(book, q.work)
         title = source.title if source else (q.work or "")
@@ -165,15 +167,21 @@ class Citation:
         return sort_name(self.author) if self.author else ""
 
 
+def anonymous_label(book: Anthology) -> str:
+    """What the index lists an unnamed author's quotations under, in the book's language."""
+    return Labels(book.meta.language, book.meta.labels).text("Anonymous")
+
+
 def works_cited(book: Anthology) -> list[Citation]:
     seen: dict[str, Citation] = {}
+    anonymous = anonymous_label(book)
     for author in quotation_index(book):
         for work in author.works.values():
             if not work.title:
                 continue
             s = work.source
             key = work_key(work.title)
-            name = (s.author if s and s.author else None) or (author.name if author.name != "Anonymous" else None)
+            name = (s.author if s and s.author else None) or (author.name if author.name != anonymous else None)
             seen.setdefault(key, Citation(name, sort_name(name).lower() if name else work.title.lower(), work.title,
                                           s.publisher if s else None, s.year if s else None, s.url if s else None,
                                           s.translator if s else None))

@@ -14,6 +14,7 @@ from ..config import BCP47, Config, FrontMatter, validate
 from ..errors import Diagnostics, ManuscriptError
 from ..fetcher import RefusedResource, Sandbox
 from ..locate import CONFIG_NAME, manuscript_root
+from ..labels import Labels, text_direction
 from ..limits import MAX_TEXT_BYTES, megabytes
 from ..model import Anthology, BookMeta, Contributor, Part, Piece
 from ..quotations import check_quotations
@@ -131,11 +132,13 @@ GENERATED = {
 }
 
 
-def generated_piece(kind: str, title: str | None, role: str, part_id: str | None, where: Path, taken: set[str]) -> Piece:
-    """Back matter made from the book itself; its content is rendered by the editions."""
+def generated_piece(kind: str, title: str | None, role: str, part_id: str | None, where: Path, taken: set[str],
+                    labels: Labels) -> Piece:
+    """Back matter made from the book itself; its content is rendered by the editions. Its
+    title is the one `anthology.yml` gives, or the label in the book's language."""
     pid = piece_id(Path(kind), taken)
-    title = title or GENERATED[kind]
-    return Piece(id=pid, slug=pid, source_path=where, title=title, title_html=escape(title),
+    title = title or labels.text(GENERATED[kind])
+    return Piece(language=labels.language, id=pid, slug=pid, source_path=where, title=title, title_html=escape(title),
                  title_nav_html=escape(title), subtitle=None,
                  authors=(), date=None, series=None, source=None, role=role, part_id=part_id, epigraphs=(),
                  blocks=(), notes=(), quotations=(), headings=(), figures=(), words=0, generated=kind)
@@ -226,6 +229,7 @@ def load_piece(path: Path, root: Path, role: str, part_id: str | None, language:
         figures=tuple(body.figures),
         words=body.words,
         files=tuple(dict.fromkeys(body.files)),
+        language=language,
     )
 
 
@@ -428,7 +432,8 @@ def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None,
                 diags.error(config_path, doc.line(("contents", i, "generate")),
                             f"cannot generate '{kind}': choose one of {', '.join(GENERATED)}")
                 continue
-            entries.append(generated_piece(kind, item.get("title"), role_at(i), None, config_path, taken))
+            entries.append(generated_piece(kind, item.get("title"), role_at(i), None, config_path, taken,
+                                           Labels(language, config.labels if config else None)))
         elif isinstance(item, dict):
             unknown = set(item) - {"part", "pieces"}
             for key in sorted(unknown):
@@ -481,6 +486,8 @@ def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None,
         isbn_print=config.isbn.print,
         isbn_ebook=config.isbn.ebook,
         subjects=tuple(config.subjects),
+        labels=dict(config.labels),
+        direction=config.direction or text_direction(config.language),
     )
     styles_dir = root / "styles"
     stylesheets = tuple(p for p in sorted(styles_dir.glob("*.css")) if vet_stylesheet(p, root, diags)) if styles_dir.is_dir() else ()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
+from ..labels import Labels
 from ..model import Anthology
 from .. import quotations, theme
 
@@ -30,8 +31,9 @@ class Writer:
         self.book = book
         self.env = theme.environment(book.root)
         self.env.globals.update(fill=None)
+        self.translate = Labels(book.meta.language, book.meta.labels)
         self.env.trust(quotation_index=quotations.quotation_index, works_cited=quotations.works_cited,
-                       image_credits=quotations.image_credits, page_attr=self.page_attr)
+                       image_credits=quotations.image_credits, page_attr=self.page_attr, _=self.translate)
         self.env.trusted.add(type(self).href)  # passed with each render
         self.page_labels: dict[str, str] = {}
 

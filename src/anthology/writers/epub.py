@@ -80,10 +80,11 @@ class EpubWriter(Writer):
         return ids + [f.anchor for f in piece.figures]
 
     def _plan(self) -> list[Doc]:
-        docs = [Doc("cover", "cover.xhtml", "Cover", "cover", landmark="cover"),
-                Doc("titlepage", "titlepage.xhtml", "Title Page", "titlepage", landmark="titlepage"),
-                Doc("copyright", "copyright.xhtml", "Copyright", "copyright", landmark="copyright-page"),
-                Doc("nav", "nav.xhtml", "Contents", "nav", landmark="toc")]
+        label = self.translate.text
+        docs = [Doc("cover", "cover.xhtml", label("Cover"), "cover", landmark="cover"),
+                Doc("titlepage", "titlepage.xhtml", label("Title Page"), "titlepage", landmark="titlepage"),
+                Doc("copyright", "copyright.xhtml", label("Copyright"), "copyright", landmark="copyright-page"),
+                Doc("nav", "nav.xhtml", label("Contents"), "nav", landmark="toc")]
         number = 0
         for entry in self.book.entries:
             if isinstance(entry, Part):
@@ -291,6 +292,8 @@ class EpubWriter(Writer):
     def package(self) -> epub.EpubBook:
         book = epub.EpubBook()
         book.FOLDER_NAME = "EPUB"
+        if self.book.meta.direction == "rtl":
+            book.set_direction("rtl")  # the spine's page-progression-direction
         contents = self.contents()
         self.metadata(book)
         if self.page_map is not None:
