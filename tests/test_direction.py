@@ -43,3 +43,14 @@ def test_the_epub_runs_in_the_books_direction(language, extra, expected, make_ma
         assert doc.find(f"{XHTML}body").get("dir") == expected, name
     if language in ("ar", "en") and not extra:
         assert_epub_valid(epub)
+
+
+@pytest.mark.parametrize("title, slug", [("第一篇文集", "di-yi-pian-wen-ji"), ("كتاب", "ktb"), ("Ελληνικά κείμενα", "ellenika-keimena")])
+def test_file_names_and_ids_are_ascii_in_any_script(title, slug, make_manuscript, tmp_path):
+    root = make_manuscript({"anthology.yml": CONFIG.format(title=title, language="en", extra=""),
+                            "one.md": PIECE.format(title=title, text="Text.") + f"\n## {title}\n\nMore.\n"})
+    epub = build(root, tmp_path / "out", ("epub",)).outputs["epub"]
+    assert epub.name == f"{slug}.epub"
+    _, docs = documents(epub)
+    ids = [i for doc in docs.values() for i in doc.xpath("//@id")]
+    assert f"one-{slug}" in ids and all(i.isascii() for i in ids)

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from lxml import etree, html as lhtml
+from slugify import slugify as ascii_slug
 
 from ..errors import Diagnostics
 from ..fetcher import RefusedResource, Sandbox
@@ -210,8 +211,9 @@ def _span(cell: etree._Element) -> int:
 
 
 def slugify(text: str) -> str:
-    slug = re.sub(r"[^\w]+", "-", text.lower(), flags=re.UNICODE).strip("-")
-    return slug or "section"
+    """An ASCII slug for ids and file names whatever the script, transliterated (第一篇 → di-yi-pian,
+    واحد → whd): file names every file system, zip tool and web server takes."""
+    return ascii_slug(text) or "section"
 
 
 def remove_keeping_tail(el: etree._Element) -> None:
