@@ -153,3 +153,13 @@ def test_sample_keeps_the_seed_words_exact():
         line = line.strip().replace(" / Image:", " Image:")
         if line and line != alt_text:
             assert line in text, line
+
+
+def test_words_are_counted_as_a_reader_of_the_script_counts_them():
+    from anthology.readers.body import count_words
+
+    assert count_words("हिन्दी भाषा में लेख") == 4  # vowel signs are part of their word
+    assert count_words("فقرة أولى من النص") == 4
+    assert count_words("第一段落的文字。") == 7  # Chinese and Japanese count characters
+    assert count_words("日本語のテキスト") == 8
+    assert count_words("Don't stop — well-known words, 1,234.5 of them.") == 7

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from lxml import etree, html as lhtml
+import regex as uregex
 from slugify import slugify as ascii_slug
 
 from ..errors import Diagnostics
@@ -208,6 +209,17 @@ def _span(cell: etree._Element) -> int:
     """The columns a table cell spans (its colspan, which the allowlist keeps to 1 … 10,000)."""
     span = cell.get("colspan", "1")
     return int(span) if span.isdigit() and int(span) > 0 else 1
+
+
+# A word as a reader counts it: letters with their combining marks (a Devanagari or Arabic word
+# is one word, not one per vowel sign), joined by an apostrophe or a hyphen; in Chinese and
+# Japanese, which write no spaces, each character, as their word counts (字数) do.
+WORD = uregex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]"
+                      r"|[\p{L}\p{M}\p{N}]+(?:['’\-][\p{L}\p{M}\p{N}]+|(?<=\p{N})[.,]\p{N}+)*")
+
+
+def count_words(text: str) -> int:
+    return sum(1 for _ in WORD.finditer(text))
 
 
 def slugify(text: str) -> str:
@@ -609,7 +621,7 @@ class BodyBuilder:
                 else:
                     leading = False
                     self.body.blocks.append(block)
-        self.body.words = sum(len(re.findall(r"\w+", b.text)) for b in self.body.blocks)
+        self.body.words = sum(count_words(b.text) for b in self.body.blocks)
         return self.body
 
     def _name_text_blocks(self, root: etree._Element) -> None:
