@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import lxml.html
+import pytest
+
 from anthology.readers.manuscript import load
 
 from conftest import SAMPLE
@@ -163,3 +166,32 @@ def test_words_are_counted_as_a_reader_of_the_script_counts_them():
     assert count_words("第一段落的文字。") == 7  # Chinese and Japanese count characters
     assert count_words("日本語のテキスト") == 8
     assert count_words("Don't stop — well-known words, 1,234.5 of them.") == 7
+
+
+@pytest.mark.parametrize("language, line, printed", [
+    ("ar", "— ابن خلدون، *المقدمة*", "— ابن خلدون، المقدمة"),
+    ("zh", "— 鲁迅，*呐喊*", "— 鲁迅，呐喊"),
+    ("en", "— Ibn Khaldun, *Muqaddimah*", "— Ibn Khaldun, Muqaddimah")])
+def test_attributions_are_read_and_printed_with_the_languages_comma(language, line, printed, make_manuscript):
+    root = make_manuscript({"anthology.yml": f"title: T\nlanguage: {language}\ncontents: [one.md]\n",
+                            "one.md": f"---\ntitle: One\n---\n\nText.\n\n> Words.\n>\n> {line}\n"})
+    book, _ = load(root)
+    [quotation] = book.pieces[0].quotations
+    author, work = (line[2:].split("，") if language == "zh" else line[2:].split(COMMA[language], 1))
+    assert (quotation.author, quotation.work) == (author.strip(), work.strip(" *"))
+    footer = lxml.html.fromstring(book.pieces[0].blocks[1].html).xpath("//footer")[0].text_content()
+    assert footer == printed
+
+
+COMMA = {"ar": "،", "en": ","}
+
+
+@pytest.mark.parametrize("language, printed", [
+    ("el", "«Λόγος» και «άλλος»"), ("zh", "“Λόγος” και “άλλος”"), ("zh-Hant", "「Λόγος」 και 「άλλος」"),
+    ("ja", "「Λόγος」 και 「άλλος」"), ("fr", "«\u00a0Λόγος\u00a0» και «\u00a0άλλος\u00a0»"),
+    ("ru", "«Λόγος» και «άλλος»"), ("en-GB", "“Λόγος” και “άλλος”")])
+def test_quotation_marks_follow_cldr_for_the_language(language, printed, make_manuscript):
+    root = make_manuscript({"anthology.yml": f"title: T\nlanguage: {language}\ncontents: [one.md]\n",
+                            "one.md": '---\ntitle: One\n---\n\n"Λόγος" και "άλλος"\n'})
+    book, _ = load(root)
+    assert printed in lxml.html.fromstring(book.pieces[0].blocks[0].html).text_content()

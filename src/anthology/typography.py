@@ -5,23 +5,37 @@ from __future__ import annotations
 NBSP = "&#160;"
 NNBSP = "&#8239;"
 
-# Python-Markdown smarty substitutions for a primary language subtag. Smarty uses the closing
-# single mark for apostrophes as well, so it stays ’ in every language: only the opening single
-# mark and the double marks follow the language.
-QUOTES: dict[str, dict[str, str]] = {
-    "en": {"left-double-quote": "&ldquo;", "right-double-quote": "&rdquo;"},
-    "de": {"left-double-quote": "&bdquo;", "right-double-quote": "&ldquo;", "left-single-quote": "&sbquo;"},
-    "fr": {"left-double-quote": "&laquo;" + NBSP, "right-double-quote": NBSP + "&raquo;"},
-    "es": {"left-double-quote": "&laquo;", "right-double-quote": "&raquo;"},
-    "it": {"left-double-quote": "&laquo;", "right-double-quote": "&raquo;"},
-    "ru": {"left-double-quote": "&laquo;", "right-double-quote": "&raquo;"},
+# CLDR's quotation delimiters (main/<locale>/delimiters: quotationStart, quotationEnd,
+# alternateQuotationStart, alternateQuotationEnd). Babel does not carry them, so the table is
+# kept here, by language and by the regions and scripts that differ from it.
+DELIMITERS: dict[str, str] = {
+    "en": "“”‘’", "de": "„“‚‘", "de-ch": "«»‹›", "fr": "«»«»", "es": "«»“”", "it": "«»“”", "pt": "“”‘’",
+    "pt-pt": "«»“”", "ru": "«»„“", "uk": "«»„“", "el": "«»“”", "ar": "”“’‘", "fa": "«»‹›", "ur": "”“’‘",
+    "he": "””’’", "hi": "“”‘’", "zh": "“”‘’", "zh-hant": "「」『』", "zh-tw": "「」『』", "zh-hk": "「」『』",
+    "ja": "「」『』", "ko": "“”‘’", "tr": "“”‘’", "pl": "„”«»", "cs": "„“‚‘", "nl": "‘’“”", "sv": "””’’",
+    "fi": "””’’", "da": "“”‘’", "nb": "«»‘’", "hu": "„”»«",
 }
+APOSTROPHE = "’"
+
+
+def delimiters(language: str) -> str:
+    """The four marks for a BCP 47 tag: the tag's own, its language's, or English's."""
+    tag = language.lower()
+    parts = tag.split("-")
+    for candidate in ("-".join(parts[:n]) for n in range(len(parts), 0, -1)):
+        if candidate in DELIMITERS:
+            return DELIMITERS[candidate]
+    return DELIMITERS["en"]
 
 
 def smarty_substitutions(language: str) -> dict[str, str]:
-    """Smart-quote substitutions for a BCP 47 tag; English conventions when unknown."""
-    primary = language.split("-")[0].lower()
-    subs = dict(QUOTES.get(primary, QUOTES["en"]))
-    if language.lower() in ("de-ch", "de-li"):
-        subs.update({"left-double-quote": "&laquo;", "right-double-quote": "&raquo;"})
+    """Python-Markdown smarty substitutions for a BCP 47 tag. Smarty uses the closing single
+    mark for apostrophes as well, so it stays ’ in every language: the single marks follow the
+    language only where its alternate marks close with ’; French gets its no-break spaces."""
+    start, end, alt_start, alt_end = delimiters(language)
+    if language.lower().split("-")[0] == "fr":
+        start, end = start + NBSP, NBSP + end
+    subs = {"left-double-quote": start, "right-double-quote": end}
+    if alt_end == APOSTROPHE:
+        subs["left-single-quote"] = alt_start
     return subs

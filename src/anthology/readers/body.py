@@ -161,7 +161,12 @@ def fill(container: etree._Element, items: list) -> etree._Element:
     return container
 
 
-def trim(items: list, chars: str = " \t\n,") -> list:
+# The comma of an attribution line ("— Author, *Work*") in the scripts that write their own.
+COMMAS = {"ar": "،", "fa": "،", "ur": "،", "ps": "،", "sd": "،", "ug": "،", "zh": "，", "ja": "、"}
+ANY_COMMA = "," + "".join(set(COMMAS.values()))
+
+
+def trim(items: list, chars: str = " \t\n" + ANY_COMMA) -> list:
     """A run without the spaces and commas at either end."""
     items = list(items)
     while items and isinstance(items[0], str) and not items[0].lstrip(chars):
@@ -175,11 +180,12 @@ def trim(items: list, chars: str = " \t\n,") -> list:
     return items
 
 
-def split_run(items: list, separator: str = ",") -> tuple[list, list]:
-    """A run cut at the first separator outside its elements."""
+def split_run(items: list, separators: str = ANY_COMMA) -> tuple[list, list]:
+    """A run cut at the first comma (of any script) outside its elements."""
     for i, item in enumerate(items):
-        if isinstance(item, str) and separator in item:
-            before, after = item.split(separator, 1)
+        at = min((item.index(c) for c in separators if c in item), default=-1) if isinstance(item, str) else -1
+        if at >= 0:
+            before, after = item[:at], item[at + 1:]
             return items[:i] + ([before] if before else []), ([after] if after else []) + items[i + 1:]
     return items, []
 
@@ -352,9 +358,11 @@ class BodyBuilder:
             parts.append(fill(etree.Element("cite"), attribution.work_run))
         if attribution.locator_run and parts:
             parts.append(attribution.locator_run)
+        comma = COMMAS.get(self.language.split("-")[0].lower(), ",")
+        comma += "" if comma in "，、" else " "
         for i, part in enumerate(parts):
             if i:
-                fill(span, [", "])
+                fill(span, [comma])
             fill(span, part if isinstance(part, list) else [part])
 
     def quotation(self, bq: etree._Element, kind: str, line: int = 0, given: etree._Element | None = None,
