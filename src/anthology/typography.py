@@ -31,11 +31,12 @@ def delimiters(language: str) -> str:
 def smarty_substitutions(language: str) -> dict[str, str]:
     """Python-Markdown smarty substitutions for a BCP 47 tag. Smarty uses the closing single
     mark for apostrophes as well, so it stays ’ in every language: the single marks follow the
-    language only where its alternate marks close with ’; French gets its no-break spaces."""
+    language where its alternate marks close with ’, or are German's ‚‘ (closed with ’ then, as
+    German typesetting often does); French gets its no-break spaces."""
     start, end, alt_start, alt_end = delimiters(language)
     if language.lower().split("-")[0] == "fr":
         start, end = start + NBSP, NBSP + end
     subs = {"left-double-quote": start, "right-double-quote": end}
-    if alt_end == APOSTROPHE:
+    if alt_end == APOSTROPHE or alt_start + alt_end == "‚‘":
         subs["left-single-quote"] = alt_start
     return subs
