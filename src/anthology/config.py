@@ -48,6 +48,13 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+class Author(Strict):
+    """A writer of the whole book, with the sort form catalogues file them under."""
+
+    name: Text
+    file_as: str | None = Field(None, description="the name as sorted in a catalogue: Mill, John Stuart")
+
+
 class Isbn(Strict):
     """ISBNs of the editions; each edition carries its own."""
 
@@ -95,6 +102,7 @@ class Config(Strict):
     subtitle: str | None = None
     series: str | None = None
     editors: list[Text] = []
+    authors: list[Text | Author] = Field([], description="the book's writers (an imported book): names, or {name, file_as}")
     publisher: str | None = None
     date: str | None = None
     rights: str | None = None

@@ -180,6 +180,7 @@ class BookMeta:
     subtitle: str | None = None
     series: str | None = None
     editors: tuple[str, ...] = ()
+    authors: tuple[tuple[str, str | None], ...] = ()  # (name, file-as) of the book's writers
     publisher: str | None = None
     date: str | None = None
     rights: str | None = None

@@ -255,6 +255,8 @@ class EpubWriter(Writer):
         book.set_identifier(meta.isbn_ebook and f"urn:isbn:{meta.isbn_ebook.replace('-', '')}" or meta.identifier)
         book.set_title(meta.title)
         book.set_language(meta.language)
+        for i, (name, file_as) in enumerate(meta.authors, 1):
+            book.add_author(name, file_as=file_as, role="aut", uid=f"author-{i}")
         for i, editor in enumerate(meta.editors, 1):
             book.add_author(editor, role="edt", uid=f"editor-{i}")
         for i, name in enumerate(self.book.contributors, 1):
