@@ -157,19 +157,25 @@ def cover(manuscript: Path, out_dir: Path, edition: str) -> None:
 
 
 @main.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--into", "manuscript", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Manuscript to add the pieces to: written to its essays/ folder and listed in anthology.yml.")
+              help="Manuscript to add the pieces to: written to its essays/ folder and listed in anthology.yml. "
+                   "For a whole book (.epub, or a Standard Ebooks source folder): the new manuscript's folder.")
 def import_(files: tuple[Path, ...], manuscript: Path | None) -> None:
-    """Import FILE… (.txt pasted from the web, .html/.htm saved pages, .docx) as Markdown pieces.
+    """Import FILE… (.txt pasted from the web, .html/.htm saved pages, .docx) as Markdown pieces,
+    or a whole book (.epub, or a folder of Standard Ebooks-style source) as a new manuscript.
 
     Never overwrites a file; prints what was recognised and what to check, by source line."""
     from .importers import import_file
+    from .importers.book import import_book
 
     failed = False
     for path in files:
         try:
-            result = import_file(path, manuscript)
+            if path.is_dir() or path.suffix.lower() == ".epub":
+                result = import_book(path, manuscript)
+            else:
+                result = import_file(path, manuscript)
         except AnthologyError as exc:
             err.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
             failed = True
