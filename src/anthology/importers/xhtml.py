@@ -224,6 +224,8 @@ class Converter:
         if loose and not inner:
             inner.append(escape(SPACE.sub(" ", loose)))
         if is_verse(el):
+            if not cite:  # verse set apart, not a quotation to attribute (nor, leading, an epigraph)
+                return self.verse(el)
             inner = [self.verse(el)]
         if cite:
             inner.append("— " + DASH_LEAD.sub("", cite))
