@@ -146,10 +146,16 @@ def normalise(text: str) -> str:
     return re.sub(r"(?<![ \t])[ \t]$", "", text, flags=re.M)
 
 
+# A note whose text opens with a fence (`[^9]: ::: verse`, `[^9]: > ::: verse`): the fence is
+# moved to a line of its own in the note's indented text, where it is read as any other.
+NOTE_OPENS_WITH_FENCE = re.compile(r"^( {0,3}\[\^[^\]\s]+\]:)[ \t]+((?:>[ \t]*)*:{3,}.*)$", re.M)
+
+
 def expand_fenced_divs(text: str) -> str:
     """Turn `::: name` … `:::` (or `::: {.name lang=fr}` … `:::`) into
     `<div class="name" markdown="1">` blocks, line for line, wherever the fence stands: at
-    the margin, in a block quote or in a note's indented text."""
+    the margin, in a block quote or in a note's indented text (its first line included)."""
+    text = NOTE_OPENS_WITH_FENCE.sub(lambda m: f"{m.group(1)}\n    {m.group(2)}", text)
     out: list[str] = []
     stack: list[tuple[str | None, str]] = []  # (class, prefix) of each open fence
     added = False  # whether the last line out is a blank line added here
