@@ -23,7 +23,7 @@ EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 OPF = {"opf": "http://www.idpf.org/2007/opf"}
 BOILERPLATE = {"titlepage", "halftitlepage", "imprint", "colophon", "copyright-page", "toc", "endnotes"}
-WORD = re.compile(r"\w+")
+WORD = re.compile(r"[^\W\d_]+|\d+")  # a note call set against its word ("they1") is two words
 
 
 def words(text: str) -> list[str]:
@@ -58,6 +58,12 @@ class SourceBook:
         return sum(map(len, self.paragraphs)) + sum(map(len, self.notes))
 
 
+def _paragraphs(el):
+    """The paragraphs and attributions (`<cite>` outside a paragraph) under `el`, in order."""
+    return [p for p in el.iter(f"{{{X}}}p", f"{{{X}}}cite")
+            if p.tag == f"{{{X}}}p" or not any(a.tag == f"{{{X}}}p" for a in p.iterancestors())]
+
+
 def read_source(folder: Path) -> SourceBook:
     epub = folder / "src" / "epub"
     opf = etree.parse(str(epub / "content.opf"))
@@ -70,11 +76,11 @@ def read_source(folder: Path) -> SourceBook:
         if "endnotes" in kinds:
             for li in body.iter(f"{{{X}}}li"):
                 if li.get("id", "").startswith("note-"):
-                    book.notes.append(words("".join(t for p in li.iter(f"{{{X}}}p", f"{{{X}}}cite") for t in p.itertext())))
+                    book.notes.append(words(" ".join(text_without_noterefs(p) for p in _paragraphs(li))))
         if kinds & BOILERPLATE:
             continue
         book.epigraphs += sum(1 for el in body.iter() if "epigraph" in _types(el))
-        for p in body.iter(f"{{{X}}}p", f"{{{X}}}cite"):
+        for p in _paragraphs(body):
             if any(a.tag in (f"{{{X}}}header", f"{{{X}}}hgroup") for a in p.iterancestors()):
                 continue
             found = words(text_without_noterefs(p))

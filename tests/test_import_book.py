@@ -9,6 +9,7 @@ boilerplate a build makes for itself.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -177,3 +178,15 @@ def test_an_epub_cannot_name_files_outside_itself(tmp_path):
     run = run_import(epub, "--into", tmp_path / "ms")
     assert run.returncode == 2 and "no text found" in run.stderr
     assert not (tmp_path / "ms").exists()
+
+
+@pytest.mark.parametrize("opening", ["::: verse", "> ::: verse"])
+def test_a_note_that_opens_with_verse_keeps_its_lines(opening):
+    """Wollstonecraft's note 25 is a poem: `[^25]: ::: verse` printed its fence as text and ran
+    its lines together, in both editions."""
+    from anthology.readers.markdown import to_html
+    quote = ">" if opening.startswith(">") else ""
+    lines = [f"{quote} “Such is the country-maiden’s fright,", f"{quote} When first a redcoat is in sight;", f"{quote} :::"]
+    html = to_html("A call.[^25]\n\n[^25]: " + opening + "\n" + "\n".join("    " + line for line in lines) + "\n", "en")
+    assert ":::" not in html
+    assert re.search(r'<div class="verse">\s*<p>“Such is the country-maiden’s fright,<br\s*/?>\s*When first', html)

@@ -34,6 +34,7 @@ NOTES = {"endnotes", "footnotes", "rearnotes", "doc-endnotes"}
 PART = {"part", "division", "volume", "doc-part"}
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup")
 SUBTITLE = {"subtitle", "se:bridgehead", "doc-subtitle"}
+HEADER_LINES = {"series-line", "piece-subtitle", "byline"}  # classes of Anthology's piece headers
 # MARC roles of a contributor who wrote a piece of the front or back matter, by the piece's type
 WRITERS = {"introduction": {"win", "aui"}, "preface": {"wpr"}, "foreword": {"wfw"}, "afterword": {"aft"}}
 
@@ -152,7 +153,7 @@ class BookReader:
                 continue
             kinds = doc.kinds
             generated = any("generated" in (el.get("class") or "").split() for el in doc.body.iter(f"{{{XHTML}}}section"))
-            if kinds & BOILERPLATE or generated or self._only_notes(doc):
+            if kinds & BOILERPLATE or generated or self._only_notes(doc) or (kinds & PART and not self._text_after_heading(doc)):
                 self.book.skipped.append(item.href)
                 continue
             piece = self.piece(doc, names)
@@ -170,6 +171,18 @@ class BookReader:
             self.book.doubts.append(f"{self.package.name}: an epigraph page at the end of the book has no piece "
                                     "after it to open; it was left out")
         return self.book
+
+    @staticmethod
+    def _text_after_heading(doc: Document) -> bool:
+        """Whether a part's page has text of its own (a part number before its title is not)."""
+        seen = False
+        for el in doc.body.iter():
+            if not isinstance(el.tag, str):
+                continue
+            seen = seen or local(el) in ("h1", "h2", "h3", "h4", "h5", "h6")
+            if seen and local(el) == "p" and plain_text(el):
+                return True
+        return False
 
     def _only_notes(self, doc: Document) -> bool:
         sections = [el for el in doc.body if isinstance(el.tag, str)]
@@ -194,24 +207,20 @@ class BookReader:
         authors: list[str] = []
         title = ""
         if heading is not None:
+            for el in list(heading.iter()):  # Anthology's own EPUB: series line, subtitle, byline
+                cls = set((el.get("class") or "").split()) if isinstance(el.tag, str) else set()
+                if el is not heading and cls & HEADER_LINES:
+                    text = converter.inline(el)
+                    series = text if "series-line" in cls else series
+                    subtitle = text if "piece-subtitle" in cls else subtitle
+                    authors = [text] if "byline" in cls else authors
+                    el.getparent().remove(el)
             title = heading_text(heading, converter.inline) if local(heading) in ("header", "hgroup") \
                 else converter.inline(heading).replace("  \n", " ")
             for el in heading.iter():
                 if el is not heading and isinstance(el.tag, str) and types(el) & SUBTITLE:
                     subtitle = converter.inline(el).replace("  \n", " ")
             heading.getparent().remove(heading)
-        # Anthology's own EPUB: a header of series line, title, subtitle and byline
-        for el in list(top):
-            cls = set((el.get("class") or "").split()) if isinstance(el.tag, str) else set()
-            if cls & {"series-line", "piece-subtitle", "byline"}:
-                text = converter.inline(el)
-                if "series-line" in cls:
-                    series = text
-                elif "piece-subtitle" in cls:
-                    subtitle = text
-                else:
-                    authors = [text]
-                top.remove(el)
         toc_title = self.titles.get(doc.path)
         if toc_title:
             title = escape(toc_title)
@@ -324,6 +333,9 @@ def config_yaml(book: Book, source: str) -> str:
              f"title: {yaml_scalar(m.title or 'Untitled')}"]
     if m.subtitle:
         lines.append(f"subtitle: {yaml_scalar(m.subtitle)}")
+    if m.editors:
+        lines.append("editors:")
+        lines += [f"  - {yaml_scalar(p.name)}" for p in m.editors]
     if m.authors:
         lines.append("authors:")
         lines += [_person(p) for p in m.authors]

@@ -32,6 +32,7 @@ class Metadata:
     title: str = ""
     subtitle: str | None = None
     authors: list[Person] = field(default_factory=list)
+    editors: list[Person] = field(default_factory=list)
     contributors: list[Person] = field(default_factory=list)
     language: str = "en"
     description: str | None = None
@@ -102,9 +103,10 @@ def read_package_document(package: Package) -> PackageDocument:
             file_as = (refined(el, "file-as") or [el.get(f"{OPF2}file-as") or ""])[0] or None
             roles = tuple(refined(el, "role")) or ((el.get(f"{OPF2}role"),) if el.get(f"{OPF2}role") else ())
             people.append(Person(name, file_as, roles))
-    # a creator whose roles do not include author (an illustrator …) is a contributor
+    # a creator whose roles do not include author (an editor, an illustrator …) is a contributor
     meta.contributors += [p for p in meta.authors if p.roles and "aut" not in p.roles]
     meta.authors = [p for p in meta.authors if not p.roles or "aut" in p.roles]
+    meta.editors = [p for p in meta.contributors if "edt" in p.roles]
     lang = meta_el.find("dc:language", NS)
     if lang is not None and BCP47.match(_text(lang)):
         meta.language = _text(lang)

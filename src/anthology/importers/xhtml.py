@@ -261,7 +261,15 @@ class Converter:
 
     def figure(self, el: etree._Element) -> list[str]:
         caption_el = el.find(f"{{{XHTML}}}figcaption")
-        caption = self.inline(caption_el).replace("  \n", " ") if caption_el is not None else ""
+        caption = ""
+        if caption_el is not None:
+            # a credit set apart in the caption (Anthology's own EPUB) is written "Caption / Credit"
+            credits = [c for c in caption_el.iter() if "credit" in (c.get("class") or "").split()]
+            credit = " ".join(self.inline(c) for c in credits)
+            for c in credits:
+                c.getparent().remove(c)  # its tail, if any, stays with the caption
+            caption = self.inline(caption_el).replace("  \n", " ")
+            caption = " / ".join(t for t in (caption, credit.replace("  \n", " ")) if t)
         images = [img for img in el.iter(f"{{{XHTML}}}img") if img.get("src")]
         out = [self.picture(img, caption if i == 0 else "") for i, img in enumerate(images)]
         if not images and caption:
