@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from lxml import etree
 
 from anthology.commands.build import build
 from anthology.importers.book import import_book
@@ -27,6 +28,7 @@ from conftest import HERE, assert_epub_valid
 from sourcebook import compare, read_source
 
 MINI = HERE / "books" / "se-mini"
+OPF_NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/"}
 
 
 @pytest.fixture(scope="module")
@@ -124,6 +126,16 @@ def test_the_imported_book_builds_with_nothing_lost(imported, tmp_path):
     assert report["epub_notes"] == report["epub_noterefs"] == report["pdf_notes"] == len(source.notes) == 3
     assert report["epub_epigraphs"] == source.epigraphs == 1
     assert report["langs_lost"] == [] and len(source.passages) == 3
+    assert report["markup_left"] == []
+    # the book's author, as catalogues file him, in the EPUB's metadata and on its title page
+    with zipfile.ZipFile(result.outputs["epub"]) as z:
+        opf = etree.fromstring(z.read("EPUB/content.opf"))
+        title_page = z.read("EPUB/titlepage.xhtml").decode()
+    creator = opf.find(".//dc:creator", OPF_NS)
+    refines = {m.get("property"): m.text for m in opf.iterfind(f".//opf:meta[@refines='#{creator.get('id')}']", OPF_NS)}
+    assert creator.text == "John Stuart Mill"
+    assert refines["file-as"] == "Mill, John Stuart" and refines["role"] == "aut"
+    assert "John Stuart Mill" in title_page
 
 
 def test_the_comparison_finds_a_word_left_out():

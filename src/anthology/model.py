@@ -207,6 +207,10 @@ class BookMeta:
     def editors_line(self) -> str:
         return join_names(self.editors, self.language)
 
+    @property
+    def authors_line(self) -> str:
+        return join_names(tuple(name for name, _ in self.authors))
+
 
 @dataclass(frozen=True)
 class Anthology:
