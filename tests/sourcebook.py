@@ -208,4 +208,17 @@ def compare(source: SourceBook, epub: Path, pdf: Path) -> dict:
     report["pdf_words"], report["pdf_missing"] = follows(source.paragraphs, ptext, gap=1500)
     report["pdf_note_words"], report["pdf_notes_missing"] = follows(source.notes, ptext, gap=60)
     report["pdf_notes"] = pdf_notes(printed, source.notes)
+    # Markdown printed as text: a fence, a note call or a span's braces that were not read
+    epub_text_raw = " ".join(t for t in _raw_epub_text(epub))
+    report["markup_left"] = sorted(set(MARKUP.findall(epub_text_raw)) | set(MARKUP.findall(printed)))
     return report
+
+
+MARKUP = re.compile(r":::|\[\^|\]\{")
+
+
+def _raw_epub_text(path: Path):
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.endswith(".xhtml"):
+                yield " ".join(etree.fromstring(z.read(name)).itertext())

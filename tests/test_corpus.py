@@ -52,6 +52,7 @@ def test_corpus_book_keeps_every_word_note_epigraph_and_language(name, tmp_path)
     assert report["epub_notes"] == report["epub_noterefs"] == report["pdf_notes"] == len(source.notes)
     assert report["epub_epigraphs"] >= source.epigraphs
     assert report["langs_lost"] == []
+    assert report["markup_left"] == []
 
 
 def _pieces(epub: Path) -> list[tuple[list[str], list[list[str]]]]:

@@ -26,7 +26,7 @@ from .markdown import escape, yaml_scalar
 from .navigation import Entry, read_toc
 from .opf import Metadata, PackageDocument, Person, read_package_document
 from .package import Package, PackageError, inside, open_package, parse_xml
-from .xhtml import XHTML, Converter, heading_text, local, plain_text, quote_lines, types
+from .xhtml import XHTML, Converter, heading_text, local, plain_text, types
 
 BOILERPLATE = {"titlepage", "halftitlepage", "imprint", "colophon", "copyright-page", "toc", "landmarks", "loi",
                "lot", "cover", "index", "page-list", "doc-toc", "doc-index"}
@@ -106,19 +106,20 @@ class BookReader:
         self.titles: dict[str, str] = {}
         self.parts: dict[str, str] = {}
         self.image_names: dict[str, str] = {}  # path in the publication → path in the manuscript
-        self._read_toc(self.toc, None)
+        self._read_toc(self.toc)
 
     # --- the table of contents ----------------------------------------------------------------
-    def _read_toc(self, entries: list[Entry], part: str | None) -> None:
+    def _read_toc(self, entries: list[Entry]) -> None:
+        """Titles of whole documents, and the part each belongs to (the outermost that holds it)."""
         for entry in entries:
             if entry.path and entry.fragment is None and entry.title:
                 self.titles.setdefault(entry.path, entry.title)
             whole = [e for child in entry.children for e in child.walk() if e.path and e.fragment is None]
-            if whole and part is None and self._is_part(entry):
+            if whole and self._is_part(entry):
                 for e in whole:
                     self.parts.setdefault(e.path, entry.title)
                 self.parts.setdefault(entry.path or "", entry.title)
-            self._read_toc(entry.children, part)
+            self._read_toc(entry.children)
 
     def _is_part(self, entry: Entry) -> bool:
         """An entry with whole documents under it is a part, unless it is the half-title page
@@ -245,7 +246,7 @@ class BookReader:
                 text = "\u2060"
             notes.append((labels[id(el)], text))
         name = _unique(slugify(Path(doc.path).stem), names)
-        return Piece(doc.path, name, title, subtitle, series, authors, converter.out.epigraphs, blocks, notes,
+        return Piece(doc.path, name, title, subtitle, series, authors, converter.epigraphs, blocks, notes,
                      self.parts.get(doc.path))
 
     @staticmethod

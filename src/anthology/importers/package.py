@@ -13,6 +13,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
+from urllib.parse import unquote
 
 from lxml import etree
 
@@ -45,7 +46,6 @@ def inside(base: str, href: str) -> str | None:
     href = href.split("#", 1)[0]
     if not href or "://" in href or href.startswith("/"):
         return None
-    from urllib.parse import unquote
     path = posixpath.normpath(posixpath.join(posixpath.dirname(base), unquote(href)))
     return None if path.startswith("../") or path == ".." else path
 

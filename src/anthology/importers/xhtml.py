@@ -10,7 +10,6 @@ reads back to the same structure: a leading block quote (an epigraph), `> — Au
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Callable
 
 from lxml import etree
@@ -59,26 +58,6 @@ def plain_text(el: etree._Element) -> str:
     return SPACE.sub(" ", "".join(el.itertext())).strip()
 
 
-@dataclass
-class Image:
-    """An image the text shows: where the source has it, and what the piece calls it."""
-
-    href: str  # resolved against the package, as the reader that found it resolves it
-    alt: str
-    caption: str = ""
-    target: str = ""  # manuscript-relative path, set when the file is copied
-
-
-@dataclass
-class Converted:
-    """One content document (or part of one) as Markdown blocks, with what it referred to."""
-
-    blocks: list[str] = field(default_factory=list)
-    epigraphs: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # note ids (file#id) in order of first reference
-    images: list[Image] = field(default_factory=list)
-
-
 class Converter:
     """Turn the elements of one content document into Markdown blocks.
 
@@ -89,7 +68,7 @@ class Converter:
     def __init__(self, note_label: Callable[[str], str | None], image: Callable[[str, str, str], str | None]):
         self.note_label = note_label
         self.image = image
-        self.out = Converted()
+        self.epigraphs: list[str] = []  # epigraphs met on the way, for the piece to open with
         self._emphasis = 0
 
     # --- inline -------------------------------------------------------------------------------
@@ -176,7 +155,7 @@ class Converter:
         if kinds & {"footnotes", "endnotes", "rearnotes", "doc-endnotes"} and tag in ("section", "div", "aside", "ol"):
             return []
         if kinds & {"epigraph", "doc-epigraph"}:
-            self.out.epigraphs.extend(self.quotation(q) for q in (el.findall(f"{{{XHTML}}}blockquote") or [el]))
+            self.epigraphs.extend(self.quotation(q) for q in (el.findall(f"{{{XHTML}}}blockquote") or [el]))
             return []
         if tag == "p":
             text = self.inline(el)
