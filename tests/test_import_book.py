@@ -202,3 +202,39 @@ def test_a_note_that_opens_with_verse_keeps_its_lines(opening):
     html = to_html("A call.[^25]\n\n[^25]: " + opening + "\n" + "\n".join("    " + line for line in lines) + "\n", "en")
     assert ":::" not in html
     assert re.search(r'<div class="verse">\s*<p>“Such is the country-maiden’s fright,<br\s*/?>\s*When first', html)
+
+
+def test_an_epub_2_with_an_ncx_and_html_entities_imports(tmp_path):
+    """EPUB 2: the table of contents is an NCX, file-as an attribute, and the text names HTML's
+    entities through a DTD the importer never reads."""
+    epub = tmp_path / "old.epub"
+    chapter = ('<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.1//EN" '
+               '"http://www.w3.org/TR/xhtml11/DTD/xhtml11.dtd">\n<html xmlns="http://www.w3.org/1999/xhtml"><head>'
+               '<title>c</title></head><body><h1>Chapter the First</h1>\n<p>Caf&eacute;&nbsp;society &amp; its '
+               '&ldquo;manners&rdquo;.</p></body></html>')
+    with zipfile.ZipFile(epub, "w") as z:
+        z.writestr("mimetype", "application/epub+zip")
+        z.writestr("META-INF/container.xml",
+                   '<container xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>'
+                   '<rootfile full-path="OPS/book.opf"/></rootfiles></container>')
+        z.writestr("OPS/book.opf",
+                   '<package xmlns="http://www.idpf.org/2007/opf" xmlns:opf="http://www.idpf.org/2007/opf" '
+                   'version="2.0" unique-identifier="id"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/">'
+                   '<dc:title>Old Book</dc:title><dc:creator opf:file-as="Roe, Jane" opf:role="aut">Jane Roe'
+                   '</dc:creator><dc:language>fr</dc:language><dc:identifier id="id">urn:isbn:9780000000002'
+                   '</dc:identifier><dc:date>1899</dc:date></metadata><manifest>'
+                   '<item id="ncx" href="toc.ncx" media-type="application/x-dtbncx+xml"/>'
+                   '<item id="c1" href="text/c1.html" media-type="application/xhtml+xml"/></manifest>'
+                   '<spine toc="ncx"><itemref idref="c1"/></spine></package>')
+        z.writestr("OPS/toc.ncx",
+                   '<ncx xmlns="http://www.daisy.org/z3986/2005/ncx/" version="2005-1"><navMap>'
+                   '<navPoint id="n1"><navLabel><text>I. The First</text></navLabel><content src="text/c1.html"/>'
+                   '</navPoint></navMap></ncx>')
+        z.writestr("OPS/text/c1.html", chapter)
+    result = import_book(epub, tmp_path / "ms")
+    config = yaml.safe_load((result.written / "anthology.yml").read_text(encoding="utf-8"))
+    assert config["authors"] == [{"name": "Jane Roe", "file_as": "Roe, Jane"}]
+    assert (config["language"], config["date"], config["identifier"]) == ("fr", "1899", "urn:isbn:9780000000002")
+    piece = (result.written / "text" / "c1.md").read_text(encoding="utf-8")
+    assert 'title: I. The First' in piece or 'title: "I. The First"' in piece
+    assert "Café\u00a0society & its “manners”." in piece

@@ -9,7 +9,9 @@ hostile EPUB cannot name a file of this machine.
 from __future__ import annotations
 
 import posixpath
+import re
 import zipfile
+from html.entities import name2codepoint
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -50,11 +52,25 @@ def inside(base: str, href: str) -> str | None:
     return None if path.startswith("../") or path == ".." else path
 
 
+HTML_ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]*);")
+XML_ENTITIES = {b"amp", b"lt", b"gt", b"quot", b"apos"}
+
+
+def _html_entities(data: bytes) -> bytes:
+    """EPUB 2 documents name HTML's entities (`&nbsp;`) through a DTD that is never read here:
+    write them as the characters they stand for."""
+    def char(m: re.Match) -> bytes:
+        name = m.group(1)
+        code = name2codepoint.get(name.decode("ascii"))
+        return m.group(0) if name in XML_ENTITIES or code is None else f"&#{code};".encode("ascii")
+    return HTML_ENTITY.sub(char, data)
+
+
 def parse_xml(data: bytes, where: str) -> etree._Element:
-    """Parse XML without fetching anything (no DTD, no entities, no network)."""
+    """Parse XML without fetching anything (no DTD, no external entities, no network)."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
-        return etree.fromstring(data, parser)
+        return etree.fromstring(_html_entities(data), parser)
     except etree.XMLSyntaxError as exc:
         line = exc.lineno or (exc.position[0] if exc.position else 0)
         raise PackageError(f"{where}:{line}: not well-formed XML: {exc.msg}") from None
