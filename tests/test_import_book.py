@@ -166,6 +166,14 @@ def test_malformed_xhtml_is_an_error_at_its_line_and_nothing_is_written(tmp_path
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
+def test_the_command_imports_a_book_and_says_what_it_found(tmp_path):
+    run = run_import(MINI, "--into", tmp_path / "ms")
+    assert run.returncode == 0, run.stderr
+    assert "“On Liberty”: 3 pieces, 1 part, 3 notes, 1 epigraph, 1 image" in run.stdout
+    assert "left out (the build makes its own): text/titlepage.xhtml" in run.stdout
+    assert (tmp_path / "ms" / "anthology.yml").is_file()
+
+
 def test_an_existing_manuscript_is_never_written_over(tmp_path):
     (tmp_path / "ms").mkdir()
     (tmp_path / "ms" / "notes.txt").write_text("mine")

@@ -366,9 +366,12 @@ class BookResult:
 
     def report(self) -> str:
         b = self.book
-        out = [f"{b.source}: imported as a book: “{b.metadata.title}”: {len(b.pieces)} pieces, {len(b.parts)} parts, "
-               f"{b.notes} notes, {sum(len(p.epigraphs) for p in b.pieces)} epigraphs, {len(b.images)} images",
-               f"  wrote {self.written}"]
+
+        def n(count: int, word: str) -> str:
+            return f"{count} {word}{'' if count == 1 else 's'}"
+        counts = ", ".join([n(len(b.pieces), "piece"), n(len(b.parts), "part"), n(b.notes, "note"),
+                            n(sum(len(p.epigraphs) for p in b.pieces), "epigraph"), n(len(b.images), "image")])
+        out = [f"{b.source}: imported as a book: “{b.metadata.title}”: {counts}", f"  wrote {self.written}"]
         if b.skipped:
             out.append("  left out (the build makes its own): " + ", ".join(b.skipped))
         if b.doubts:
