@@ -20,7 +20,7 @@ from lxml import etree
 from anthology.commands.build import build
 from anthology.importers.book import import_book
 
-from conftest import REPO, SAMPLE, epubcheck
+from conftest import MANUSCRIPTS, REPO, SAMPLE, epubcheck
 from sourcebook import compare, read_source, words
 
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -76,11 +76,12 @@ def _pieces(epub: Path) -> list[tuple[list[str], list[list[str]]]]:
     return out
 
 
-def test_an_epub_the_project_wrote_imports_to_the_same_words_and_notes(tmp_path):
-    first = build(SAMPLE, tmp_path / "first", ("pdf", "epub")).outputs["epub"]
+@pytest.mark.parametrize("manuscript, notes", [(SAMPLE, 0), (MANUSCRIPTS / "varied", 3)], ids=["sample", "varied"])
+def test_an_epub_the_project_wrote_imports_to_the_same_words_and_notes(manuscript, notes, tmp_path):
+    first = build(manuscript, tmp_path / "first", ("pdf", "epub")).outputs["epub"]
     imported = import_book(first, tmp_path / "again")
     second = build(imported.written, tmp_path / "second", ("pdf", "epub")).outputs["epub"]
     before, after = _pieces(first), _pieces(second)
     assert len(before) == len(after) >= 2
     assert after == before
-    assert sum(len(notes) for _, notes in before) >= 1
+    assert sum(len(n) for _, n in before) == notes
