@@ -154,12 +154,12 @@ MINIMAL_PIECE_EDITED = "---\ntitle: One\nauthor: Bea Author\n---\n\nAn edited fi
 def test_build_counts_the_warnings_check_finds_and_strict_fails_on_them(make_manuscript, tmp_path):
     root = make_manuscript({"anthology.yml": MINIMAL_CONFIG_ONE,
                             "one.md": "---\ntitle: One\nauthor: Bea Author\n---\n\nA \"straight\" quote -- and  two spaces.\n"})
-    checked = subprocess.run([sys.executable, "-m", "anthology", "check", str(root)], capture_output=True, text=True)
-    warnings = [line for line in checked.stderr.splitlines() if ": warning: " in line]
+    checked = subprocess.run([sys.executable, "-m", "anthology", "check"], capture_output=True, text=True, cwd=root)
+    warnings = [line for line in checked.stdout.splitlines() if ": warning: " in line]
     assert warnings and checked.returncode == 0
     out = tmp_path / "out"
-    strict = subprocess.run([sys.executable, "-m", "anthology", "build", str(root), "--out", str(out), "--strict",
-                             "--format", "epub"], capture_output=True, text=True)
+    strict = subprocess.run([sys.executable, "-m", "anthology", "build", "--out", str(out), "--strict",
+                             "--format", "epub"], capture_output=True, text=True, cwd=root)
     assert strict.returncode == 2 and "Traceback" not in strict.stderr
     assert [line for line in strict.stderr.splitlines() if ": warning: " in line] == warnings
     assert "fail a --strict build" in strict.stderr

@@ -123,19 +123,52 @@ def _build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool, verbose: bool
 @MANUSCRIPT
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def check(manuscript: Path, strict: bool, fmt: str) -> None:
+@click.option("--fix", "fix_", is_flag=True, help="Rewrite the Markdown in place where the fix is safe: quotes in the "
+              "book's language, dashes, ellipses, spaces, French no-break spaces; each change is printed.")
+@click.option("--diff", is_flag=True, help="Print what --fix would change, as a diff, and write nothing.")
+def check(manuscript: Path, strict: bool, fmt: str, fix_: bool, diff: bool) -> None:
     """Check MANUSCRIPT without writing anything: every loader problem, then the editor's lint
     (straight quotes, double spaces, -- dashes, images without alternative text, broken
-    internal links, titles used twice, empty pieces), each as file:line:col: level: message."""
-    from .commands.check import as_json, check as run_check
-    diags = run_check(manuscript)
-    if fmt == "json":
-        click.echo(json.dumps(as_json(diags), ensure_ascii=False, indent=2))
+    internal links, titles used twice, empty pieces), each as file:line:col: level: message,
+    the file named relative to the manuscript. Findings and the summary go to standard output.
+
+    With --fix, the findings that have one right answer are fixed in the Markdown sources
+    (code, URLs, HTML and front matter are left alone) and what remains is listed."""
+    from .commands.check import as_json, check as run_check, fix as run_fix, relative
+
+    changed = []
+    if fix_ or diff:
+        try:
+            changed, diags = run_fix(manuscript, dry_run=diff)
+        except OSError as exc:
+            fail(exc)
     else:
-        report(diags)
+        diags = run_check(manuscript)
+    diags = relative(diags, manuscript)
+    if fmt == "json":
+        fixed = [{"path": f.path.relative_to(manuscript.resolve()).as_posix(), "line": c.line, "col": c.col,
+                  "before": c.before, "after": c.after} for f in changed for c in f.changes]
+        click.echo(json.dumps({"fixes": fixed, "diagnostics": as_json(diags)} if fix_ or diff else as_json(diags),
+                              ensure_ascii=False, indent=2))
+    else:
+        root = manuscript.resolve()
+        for f in changed:
+            if diff:
+                click.echo(f.diff(root), nl=False)
+                continue
+            name = f.path.relative_to(root).as_posix()
+            for c in f.changes:
+                out.print(f"{name}:{c.line}:{c.col}: fixed: {c.before!r} → {c.after!r}", soft_wrap=True,
+                          markup=False, highlight=False)
+        for d in sorted(diags, key=lambda d: (d.path, d.line, d.col)):
+            out.print(d.format(), style="red" if d.level == "error" else "yellow", soft_wrap=True, markup=False,
+                      highlight=False)
     failed = bool(diags.errors) or (strict and bool(diags.warnings))
     if fmt == "text":
-        out.print(f"{len(diags.errors)} errors, {len(diags.warnings)} warnings")
+        count = sum(len(f.changes) for f in changed)
+        tally = f"{count} fix{'es' if count != 1 else ''} in {len(changed)} file{'s' if len(changed) != 1 else ''}"
+        done = f"{tally} (--diff: nothing written), " if diff else f"{tally} made, " if fix_ else ""
+        out.print(f"{done}{len(diags.errors)} errors, {len(diags.warnings)} warnings", soft_wrap=True)
     sys.exit(int(ExitCode.BAD_MANUSCRIPT if failed else ExitCode.OK))
 
 

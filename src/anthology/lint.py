@@ -22,6 +22,7 @@ from .model import Anthology, Piece
 from .readers.body import CREDIT
 from .readers.manuscript import split_front_matter
 from .readers.markdown import normalise
+from .typography import quote_marks
 
 BLANK = "\0"  # stands in for every character that is not prose; never a space, quote or dash
 
@@ -42,7 +43,6 @@ LINE_PREFIX = re.compile(r"^\s*(?:>\s?)*\s*(?:(?:[-*+]|\d+[.)]|#{1,6})\s+|\[\^[^
 IMAGE = re.compile(r"!\[(?P<alt>(?:[^\]\\]|\\.)*)\]\((?P<dest><[^>]*>|[^\s)]*)"
                    r"(?:\s+(?P<title>\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)(?P<attrs>\{[^}]*\})?")
 LINK = re.compile(r"(?<!!)\[(?:[^\]\\]|\\.)*\]\((?P<dest><[^>]*>|[^\s)]*)")
-QUOTE = re.compile(r"[\"']")
 SPACES = re.compile(r"(?<=[^\s\0]) {2,}(?=[^\s\0])")
 DASH = re.compile(r"(?<!-)-{2,3}(?!-)")
 ID_ATTR = re.compile(r'\bid="([^"]+)"')
@@ -107,25 +107,70 @@ def blank(text: str, *patterns: re.Pattern) -> str:
     return text
 
 
-def quote_advice(prose: str, at: int) -> str:
-    """The curly mark a straight quote stands for, from the characters around it."""
-    mark, before = prose[at], prose[at - 1] if at else " "
-    after = prose[at + 1] if at + 1 < len(prose) else " "
-    if before.isdigit():
-        return "′ (prime) for feet or minutes, or ’" if mark == "'" else "″ (double prime) for inches or seconds, or ”"
-    if mark == "'":
-        if before.isalpha() and after.isalpha():
-            return "’ (apostrophe)"
-        return "‘ (opening) or ’ (elision)" if before.isspace() or before in "([{“—\0" else "’"
-    return "“" if before.isspace() or before in "([{‘—\0" else "”"
+OPENERS = " \t([{<\"'“‘„‚«‹—–-/" + BLANK  # what may stand before an opening mark
+TRANSPARENT = "*_"  # emphasis markers: "*word*" is quoted as if they were not there
 
 
-def lint_prose(source: Source, diags: Diagnostics) -> None:
+def _neighbour(prose: str, at: int, step: int) -> str:
+    """The character beside `at`, looking through emphasis markers; a space past either end."""
+    at += step
+    while 0 <= at < len(prose) and prose[at] in TRANSPARENT:
+        at += step
+    return prose[at] if 0 <= at < len(prose) else " "
+
+
+def curly(prose: str, start: int, marks: tuple[str, ...]) -> dict[int, str | None]:
+    """The curly mark in the book's language (`marks`, from typography.quote_marks) for each
+    straight quote of a line's prose from `start` on, by column; None when the neighbouring
+    characters cannot tell its side. Read left to right, each mark decided is seen by the next:
+    in "'fine'" the last mark follows a closing one."""
+    open2, close2, open1, close1 = marks[:4]
+    chars, found, singles = list(prose), {}, 0
+    for at in range(start, len(chars)):
+        if chars[at] not in "\"'":
+            continue
+        line = "".join(chars)
+        mark, before, after = chars[at], _neighbour(line, at, -1), _neighbour(line, at, 1)
+        # after code, a link's address or a tag (blanked), a mark followed by a space or a
+        # punctuation mark closes: [a link](…)", `code`".
+        opening = before in OPENERS and not (before == BLANK and (after.isspace() or after in ".,;:!?)]}"))
+        if before.isdigit() or (opening and after.isspace()):
+            found[at] = None  # 5' 10": primes; a mark between spaces: either side
+        elif mark == '"':
+            found[at] = open2 if opening else close2
+        elif not opening:
+            closes = singles > 0 and not (before.isalpha() and after.isalpha())
+            found[at] = close1 if closes else "’"  # it's, the workers’
+            singles -= closes
+        elif after.isdigit():
+            found[at] = "’"  # ’90s
+        else:
+            later = any(line[k] == "'" and line[k - 1] not in OPENERS and not line[k + 1:k + 2].isalpha()
+                        for k in range(at + 1, len(line)))
+            found[at] = open1 if later else "’"  # ‘quoted’, or an elision: ’tis
+            singles += found[at] == open1
+        if found[at]:
+            chars[at] = found[at]
+    return found
+
+
+def quote_advice(prose: str, at: int, mark: str | None, marks: tuple[str, ...]) -> str:
+    """What to write for a straight quote: its curly `mark`, or the choices when it is unclear."""
+    if mark == "’" and prose[at - 1:at].isalpha() and _neighbour(prose, at, 1).isalpha():
+        return "’ (apostrophe)"
+    if mark:
+        return mark
+    if prose[at - 1:at].isdigit():
+        return "′ (prime) for feet or minutes, or ’" if prose[at] == "'" else "″ (double prime) for inches or seconds, or ”"
+    return f"{marks[0]} or {marks[1]}" if prose[at] == '"' else f"{marks[2]} (opening) or ’"
+
+
+def lint_prose(source: Source, diags: Diagnostics, marks: tuple[str, ...]) -> None:
     for number, _, _, prose in source.body():
         start = LINE_PREFIX.match(prose).end()
-        for m in QUOTE.finditer(prose, start):
-            diags.warning(source.path, number, f"straight quote {m.group(0)}: write {quote_advice(prose, m.start())}",
-                          m.start() + 1, "straight-quote")
+        for at, mark in curly(prose, start, marks).items():
+            diags.warning(source.path, number, f"straight quote {prose[at]}: write {quote_advice(prose, at, mark, marks)}",
+                          at + 1, "straight-quote")
         if not TABLE_ROW.match(prose):
             for m in SPACES.finditer(prose, start):
                 diags.warning(source.path, number, f"{len(m.group(0))} spaces between words: use one",
@@ -209,11 +254,12 @@ def lint(book: Anthology) -> Diagnostics:
     ids = {p.source_path.resolve(): piece_ids(p) for p in book.pieces}
     everywhere = BOOK_IDS.union(*ids.values(), (part.id for part in book.parts))  # once: lint runs in every build
     titles: dict[str, Source] = {}
+    marks = quote_marks(book.meta.language)
     for piece in book.pieces:
         source = sources[piece.id]
         if source is None:
             continue
-        lint_prose(source, diags)
+        lint_prose(source, diags, marks)
         lint_images(source, diags)
         lint_links(source, ids, everywhere, diags)
         first = titles.setdefault(piece.title.casefold(), source)

@@ -40,3 +40,23 @@ def smarty_substitutions(language: str) -> dict[str, str]:
     if alt_end == APOSTROPHE or alt_start + alt_end == "‚‘":
         subs["left-single-quote"] = alt_start
     return subs
+
+
+# The characters an editor types, for the lint's advice and `check --fix`: double and single
+# marks (open, close) and what stands inside guillemets (French sets them off with no-break
+# spaces). The apostrophe is ’ in every language.
+MARKS: dict[str, tuple[str, str, str, str, str]] = {
+    "en": ("“", "”", "‘", "’", ""),
+    "de": ("„", "“", "‚", "‘", ""),
+    "fr": ("«", "»", "“", "”", "\u00a0"),
+    "es": ("«", "»", "“", "”", ""),
+    "it": ("«", "»", "“", "”", ""),
+    "ru": ("«", "»", "„", "“", ""),
+}
+
+
+def quote_marks(language: str) -> tuple[str, str, str, str, str]:
+    """(open double, close double, open single, close single, space inside) for a BCP 47 tag."""
+    if language.lower() in ("de-ch", "de-li"):
+        return ("«", "»", "‹", "›", "")
+    return MARKS.get(language.split("-")[0].lower(), MARKS["en"])
