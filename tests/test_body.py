@@ -5,15 +5,17 @@ from __future__ import annotations
 import lxml.html
 import pytest
 
+from anthology.errors import ManuscriptError
 from anthology.readers.manuscript import load
 
 from conftest import SAMPLE
 
 
-def piece_from(make_manuscript, body: str, extra: dict | None = None, front: str = "title: A Piece\nauthor: Ann Author"):
+def piece_from(make_manuscript, body: str, extra: dict | None = None, front: str = "title: A Piece\nauthor: Ann Author",
+               name: str = "ms"):
     files = {"anthology.yml": "title: T\nlanguage: en\ncontents: [a.md]\n", "a.md": f"---\n{front}\n---\n\n{body}"}
     files.update(extra or {})
-    book, diags = load(make_manuscript(files))
+    book, diags = load(make_manuscript(files, name))
     return book.pieces[0], diags
 
 
@@ -73,12 +75,16 @@ def test_figure_with_caption_credit_and_description(make_manuscript):
 
 
 def test_missing_or_outside_images_are_reported_with_their_line(make_manuscript):
-    piece, diags = piece_from(make_manuscript, "Text.\n\n![Gone](nope.png)\n\n![Out](../../etc/passwd)\n\n![Web](https://example.org/x.png)\n")
+    body = "Text.\n\n![Out](../../etc/passwd)\n\n![Web](https://example.org/x.png)\n"
+    piece, diags = piece_from(make_manuscript, body)
     found = [(d.line, d.message) for d in diags.warnings]
-    assert found[0][0] == 8 and "does not exist" in found[0][1]
-    assert found[1][0] == 10 and "outside the manuscript" in found[1][1]
-    assert found[2][0] == 12 and "not in the manuscript" in found[2][1]
+    assert found[0][0] == 8 and "outside the manuscript" in found[0][1]
+    assert found[1][0] == 10 and "not in the manuscript" in found[1][1]
     assert not any("<img" in b.html for b in piece.blocks)
+    with pytest.raises(ManuscriptError) as refused:  # a missing file is an error, named from the manuscript
+        piece_from(make_manuscript, "Text.\n\n![Gone](img/nope.png)\n", name="gone")
+    assert [(d.level, d.line, d.message) for d in refused.value.diagnostics] == [
+        ("error", 8, "image 'img/nope.png' not found: there is no img/nope.png in the manuscript")]
 
 
 def test_footnotes_become_epub_notes(make_manuscript):

@@ -99,6 +99,7 @@ def test_each_problem_at_its_line_and_column(make_manuscript):
         ("seeded.md", 7, 6, "warning", "dash"),
         ("seeded.md", 7, 25, "warning", "dash"),
         ("seeded.md", 11, 1, "error", "image-alt"),
+        ("seeded.md", 17, 0, "error", "missing-image"),
         ("seeded.md", 19, 15, "error", "link"),
         ("seeded.md", 19, 40, "error", "link"),
         ("seeded.md", 19, 66, "error", "link"),
@@ -115,9 +116,10 @@ def test_each_problem_at_its_line_and_column(make_manuscript):
     assert messages[("seeded.md", 19, 66)] == "link to 'gone.md', which is not a piece in contents"
     assert messages[("again.md", 5, 66)] == "link to '#the-state': no such id in the book (did you mean #seeded-the-state?)"
     assert messages[("again.md", 2, 8)] == "the title 'Seeded' is also used by seeded.md:2"
-    # The missing image file is the loader's finding, reported once.
+    # The missing image file is the loader's finding, reported once, as an error naming it from the manuscript.
     missing = [d for d in diags if "missing.svg" in d.message]
     assert len(missing) == 1 and missing[0].path.endswith("seeded.md") and missing[0].line == 17
+    assert missing[0].message == "image '../missing.svg' not found: there is no missing.svg in the manuscript"
 
 
 def test_check_prints_file_line_col_and_fails_on_errors(make_manuscript):
@@ -125,7 +127,7 @@ def test_check_prints_file_line_col_and_fails_on_errors(make_manuscript):
     result = CliRunner().invoke(main, ["check", str(root)])
     assert result.exit_code == 2
     assert "essays/seeded.md:7:6: warning: '--' used for a dash: write — (em dash)" in result.output
-    assert "5 errors, 9 warnings" in result.output
+    assert "6 errors, 8 warnings" in result.output
 
 
 def test_check_json_for_ci(make_manuscript):

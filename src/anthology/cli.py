@@ -70,10 +70,12 @@ def main() -> None:
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
               help="Processes laying out the print edition (default: one per core).")
 @click.option("--strict", is_flag=True, help="Fail on warnings too (exit 2), as for a release.")
+@click.option("--draft", is_flag=True, help="A proof before the pictures arrive: a missing image is a warning "
+              "and a grey frame naming the file stands in its place.")
 @click.option("--chunk-timeout", type=click.FloatRange(min=0.1), default=CHUNK_SECONDS, show_default=True,
               help="Seconds the layout of one piece may take before the build stops with an error naming it.")
 def build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool, verbose: bool, jobs: int | None,
-          strict: bool, chunk_timeout: float) -> None:
+          strict: bool, draft: bool, chunk_timeout: float) -> None:
     """Build MANUSCRIPT (default: the folder holding anthology.yml here or above, else
     ./manuscript) into OUT: <slug>.pdf (print), <slug>-screen.pdf
     and <slug>.epub. The EPUB's print page numbers come from the print layout, so building the
@@ -82,15 +84,16 @@ def build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool, verbose: bool,
     Layouts are cached under OUT/.cache: a rebuild lays out again only the pieces that changed,
     and a rebuild of an unchanged manuscript does nothing."""
     try:
-        _build(manuscript, out_dir, fmt, quiet, verbose, jobs, strict, chunk_timeout)
+        _build(manuscript, out_dir, fmt, quiet, verbose, jobs, strict, chunk_timeout, draft)
     except (AnthologyError, OSError) as exc:
         fail(exc)
 
 
 def _build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool, verbose: bool, jobs: int | None,
-           strict: bool, chunk_timeout: float) -> None:
+           strict: bool, chunk_timeout: float, draft: bool = False) -> None:
     formats = FORMATS if fmt == "all" else (fmt,)
-    key = formats + (("strict",) if strict else ())  # a strict build is not up to date with a lenient one
+    # a strict build is not up to date with a lenient one, nor a release with a draft
+    key = formats + (("strict",) if strict else ()) + (("draft",) if draft else ())
     digest = inputs_digest(manuscript, key, out_dir) if manuscript.is_dir() else None
     fresh = is_fresh(out_dir, digest) if digest else None
     if fresh is not None:
@@ -107,7 +110,7 @@ def _build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool, verbose: bool
 
     progress = Silent() if quiet else Log(err) if verbose else Bar(err)
     with progress:
-        result = run_build(manuscript, out_dir, formats, progress, jobs, pool, strict, inputs=digest)
+        result = run_build(manuscript, out_dir, formats, progress, jobs, pool, strict, inputs=digest, draft=draft)
     if not quiet:
         report(result.diagnostics)
         for edition, checked in result.preflight.items():

@@ -46,10 +46,11 @@ class BuildResult:
 
 def build(manuscript: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS, progress: Silent | None = None,
           jobs: int | None = None, pool: Pool | None = None, strict: bool = False,
-          inputs: str | None = None) -> BuildResult:
+          inputs: str | None = None, draft: bool = False) -> BuildResult:
     """Build the requested editions; raise ManuscriptError (with every diagnostic) on bad input.
 
-    All reading happens before any writing; with `strict`, warnings are errors. The (first)
+    All reading happens before any writing; with `strict`, warnings are errors; a `draft`
+    shows a placeholder for a missing image instead of stopping (readers.manuscript.load). The (first)
     print edition is always laid out first: the EPUB takes its print page numbers from that
     layout. The output folder is held by one build at a time (atomic.output_lock); `inputs`,
     the digest of the inputs (uptodate.inputs_digest), is recorded with the outputs before
@@ -64,7 +65,8 @@ def build(manuscript: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS, p
     with pool or Pool(jobs) as pool:  # the workers start up while the manuscript is read; closed here
         for attempt in range(3):
             try:
-                result = _build(Path(manuscript), Path(out_dir), formats, progress, pool, strict, inputs, attempt > 0)
+                result = _build(Path(manuscript), Path(out_dir), formats, progress, pool, strict, inputs, attempt > 0,
+                                draft)
                 break
             except CacheDamaged as exc:
                 damaged += [d for d in exc.diagnostics.warnings if d.message.startswith("the cache entry ")]
@@ -77,10 +79,11 @@ def build(manuscript: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS, p
 
 
 def _build(manuscript: Path, out_dir: Path, formats: tuple[str, ...], progress: Silent, pool: Pool,
-           strict: bool = False, inputs: str | None = None, thorough: bool = False) -> BuildResult:
+           strict: bool = False, inputs: str | None = None, thorough: bool = False,
+           draft: bool = False) -> BuildResult:
     say = progress.stage
     say(f"reading {manuscript}")
-    book, diags = load(Path(manuscript), progress.piece, Path(out_dir) / ".cache" / "pieces", pool.executor)
+    book, diags = load(Path(manuscript), progress.piece, Path(out_dir) / ".cache" / "pieces", pool.executor, draft)
     out_dir = Path(out_dir)
     # A build finds what `anthology check` finds: the lint's warnings are counted in its summary
     # (or, with --strict, stop it), and an image without alternative text stops it (the EPUB

@@ -10,6 +10,7 @@ from ..errors import Diagnostics, ManuscriptError
 from ..fix import FileFix, fixes, write
 from ..lint import lint
 from ..model import Anthology
+from ..placeholder import MISSING_IMAGE
 from ..readers.manuscript import load
 
 
@@ -17,11 +18,13 @@ def inspect(manuscript: Path) -> tuple[Anthology | None, Diagnostics]:
     """The book (None when it cannot be loaded) and every diagnostic: the loader's, then the lint's.
 
     Lint needs a loaded book (its ids, its pieces), so a manuscript with load errors gets
-    those errors alone; they have to be fixed first anyway."""
+    those errors alone; they have to be fixed first anyway. A missing image file is the
+    exception: the book is loaded as for a draft, so the lint runs, and its error stays one."""
     try:
-        book, diags = load(Path(manuscript))
+        book, diags = load(Path(manuscript), draft=True)
     except ManuscriptError as exc:
         return None, exc.diagnostics
+    diags.items = [replace(d, level="error") if d.code == MISSING_IMAGE else d for d in diags.items]
     diags.extend(lint(book))
     return book, diags
 

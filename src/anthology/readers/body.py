@@ -24,6 +24,7 @@ from ..errors import Diagnostics
 from ..fetcher import RefusedResource, Sandbox
 from ..limits import MAX_TABLE_COLUMNS
 from ..model import Block, Figure, Heading, Location, Note, Quotation
+from ..placeholder import MISSING_IMAGE, placeholder
 from ..quotations import unbalanced
 from .library import Library
 from .markdown import CREDIT, FRONT_CLASS, IMAGE_CLASS  # noqa: F401 (CREDIT: lint reads it here)
@@ -460,18 +461,25 @@ class BodyBuilder:
     def asset(self, src: str, line: int) -> str:
         """Resolve an image path against the piece's folder to a manuscript-relative path.
 
-        What the sandbox would refuse (other schemes, paths leaving the manuscript, missing
-        files) is reported here, at its line, and the image is left out of the editions.
-        """
+        What the sandbox would refuse (other schemes, paths leaving the manuscript, files that
+        are not images) is reported here, at its line, and the image is left out of the
+        editions. A file that is missing is an error naming it from the manuscript's root;
+        its figure keeps a placeholder, which a `build --draft` shows."""
         parts = urlsplit(src)
         if parts.scheme or parts.netloc or src.startswith("/"):
             self.diags.warning(self.path, line, f"image '{src}' is left out: it is not in the manuscript: copy it into the manuscript folder and use a relative path")
             return ""
         target = (self.path.parent / unquote(parts.path))
-        self.body.files.append(os.path.relpath(os.path.abspath(target), os.path.abspath(self.root)))
+        relative = os.path.relpath(os.path.abspath(target), os.path.abspath(self.root))
+        self.body.files.append(relative)
         try:
             real = Sandbox([self.root]).image(target)
         except RefusedResource as exc:
+            if not os.path.lexists(target) and not relative.startswith(".."):
+                name = Path(relative).as_posix()
+                self.diags.error(self.path, line, f"image '{src}' not found: there is no {name} in the manuscript",
+                                 code=MISSING_IMAGE)
+                return placeholder(name)
             self.diags.warning(self.path, line, f"image left out: {exc}")
             return ""
         return real.relative_to(Path(os.path.realpath(self.root))).as_posix()

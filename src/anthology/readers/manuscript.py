@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import replace
 from html import escape
 from pathlib import Path
 from typing import Callable
@@ -17,6 +18,7 @@ from ..locate import CONFIG_NAME, manuscript_root
 from ..labels import Labels, text_direction
 from ..limits import MAX_TEXT_BYTES, megabytes
 from ..model import Anthology, BookMeta, Contributor, Part, Piece
+from ..placeholder import MISSING_IMAGE
 from ..quotations import check_quotations
 from .body import (Attribution, BodyBuilder, add_xml_lang, SourceLines, inner_xhtml, plain_text, runs, slugify,
                    without_notes_or_links)
@@ -337,8 +339,10 @@ def convert(args: tuple) -> tuple[Piece | None, list]:
 
 
 def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None,
-         cache: Path | None = None, pool=None) -> tuple[Anthology, Diagnostics]:
+         cache: Path | None = None, pool=None, draft: bool = False) -> tuple[Anthology, Diagnostics]:
     """Read and validate a manuscript; raise ManuscriptError carrying every error found.
+
+    A `draft` book may lack image files: each is a warning, and its figure a placeholder.
 
     `on_piece(done, total, path)` is told of each piece as it is read, for a progress bar;
     with a `cache` folder, pieces whose inputs are unchanged are not converted again; with a
@@ -460,6 +464,8 @@ def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None,
 
     if config is not None and not contents:
         diags.error(config_path, doc.line(("contents",)), "contents is empty: list at least one piece")
+    if draft:
+        diags.items = [replace(d, level="warning") if d.code == MISSING_IMAGE else d for d in diags.items]
     if diags.errors or config is None:
         raise ManuscriptError("the manuscript has errors", diags)
 

@@ -22,6 +22,7 @@ from ..fonts import FAMILY, STYLES, font_files, subset_font
 from ..cover import front_cover_png
 from ..model import Part, Piece
 from ..pagemap import PageMap
+from ..placeholder import is_placeholder
 from .base import Writer, build_time
 
 STYLESHEET = "styles/book.css"
@@ -237,8 +238,8 @@ class EpubWriter(Writer):
         items, seen = [], set()
         for piece in self.book.pieces:
             for fig in piece.figures:
-                if not fig.src or fig.src in seen:
-                    continue
+                if not fig.src or fig.src in seen or is_placeholder(fig.src):
+                    continue  # a draft's placeholder is in the document itself
                 seen.add(fig.src)
                 try:
                     data = sandbox.read(self.book.root / fig.src)
