@@ -60,7 +60,7 @@ def test_page_assets_and_sandbox(book, tmp_path):
 
 
 def test_load_errors_replace_the_book_and_edits_rebuild(book):
-    with Preview(book, port=0, interval=0.05) as preview:
+    with Preview(book, port=0) as preview:
         config = book / "anthology.yml"
         config.write_text(config.read_text().replace("language: en ", "langauge: en "))
         deadline = time.monotonic() + 5
@@ -146,3 +146,53 @@ def test_headless_chromium_sees_an_edit_within_5_seconds(book, tmp_path):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=10)
+
+
+NOTED = {
+    "anthology.yml": "title: Noted\nlanguage: en\ncontents: [a.md, b.md]\n",
+    "a.md": "---\ntitle: A\n---\n\nText with a note.[^1] And another.[^2]\n\n[^1]: The first note, *emphasised*.\n"
+            "[^2]: The second note.\n",
+    "b.md": "---\ntitle: B\n---\n\nB's text.[^x]\n\n[^x]: B's note.\n",
+}
+
+
+def test_serve_from_the_command_line_shows_notes_at_the_foot_of_each_piece_and_reloads(make_manuscript):
+    """`anthology serve --port 0` as an editor runs it: the URL it prints answers on 127.0.0.1;
+    each piece's notes follow it, numbered from 1, the number on the note's first line as in
+    the book; a saved edit is on the page (a new version) within two seconds."""
+    import os
+    import sys
+
+    root = make_manuscript(NOTED)
+    proc = subprocess.Popen([sys.executable, "-m", "anthology", "serve", str(root), "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "COLUMNS": "300"})
+    try:
+        first = next(line for line in proc.stdout if line.startswith("previewing "))
+        url = first.split(" at ", 1)[1].split(" ", 1)[0]
+        assert url.startswith("http://127.0.0.1:"), first
+        with urllib.request.urlopen(url, timeout=10) as response:
+            doc = lhtml.fromstring(response.read())
+        pieces = doc.xpath("//section[contains(@class, 'piece ')]")
+        notes = [[(aside.findtext("p[@class='note-number']/a"), aside.xpath("string(p[2])"))
+                  for aside in piece.xpath(".//section[@class='footnotes']/aside")] for piece in pieces]
+        assert notes == [[("1", "The first note, emphasised."), ("2", "The second note.")], [("1", "B’s note.")]]
+        css = doc.xpath("string(//style)")
+        assert "aside.footnote > p.note-number + p { display: inline; }" in css.replace(",\n", ", ")
+        with urllib.request.urlopen(url + "version", timeout=5) as response:
+            version = json.load(response)["version"]
+        (root / "b.md").write_text(NOTED["b.md"].replace("B's note.", "An edited note."))
+        started = time.monotonic()
+        while time.monotonic() - started < 10:
+            with urllib.request.urlopen(url + "version", timeout=5) as response:
+                if json.load(response)["version"] > version:
+                    break
+            time.sleep(0.05)
+        took = time.monotonic() - started
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert b"An edited note." in response.read()
+        assert took < 2, took
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=10)
+    assert "Traceback" not in err and "rebuilt in" in out

@@ -1,9 +1,11 @@
 """The live preview behind `anthology serve`: the whole book as one web page, rebuilt on change.
 
 The page is the print edition's own template (print.html.j2) with the screen stylesheets, so
-what an editor reads is what goes to the printer, minus pagination. A thread polls the
-manuscript's files; when one changes the page is rebuilt and its version bumped, and a small
-script in the page, polling `/version`, reloads it. The latest diagnostics (the loader's and
+what an editor reads is what goes to the printer, minus pagination: each piece's notes at its
+foot, numbered as the book numbers them, in the book's small type below a short rule. A
+thread watches the manuscript's files with watchfiles (the system's file events, not a poll
+of every file); when one changes the page is rebuilt and its version bumped, and a small
+script in the page, asking `/version`, reloads it. The latest diagnostics (the loader's and
 the lint's) head the page; when the book cannot be loaded, the errors replace it.
 
 Only the standard library's http.server is used, bound to the address given (127.0.0.1 by
@@ -15,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import threading
 import time
 from html import escape
@@ -24,6 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import watchfiles
 from lxml import html as lhtml
 
 from . import theme
@@ -42,6 +44,13 @@ body.print section.piece, body.print section.part-title, body.print .frontmatter
   padding: 0.5em 1em; margin-bottom: 2em; white-space: pre-wrap; }
 #anthology-diagnostics.failed { border-color: #b00020; background: #fdecea; }
 #anthology-diagnostics li.error { color: #b00020; }
+body.print section.footnotes { margin-top: 2.5em; padding-top: 0.6em; font-size: 0.8em; line-height: 1.35;
+  background: linear-gradient(currentColor, currentColor) no-repeat 0 0 / 30% 0.5px; }
+body.print aside.footnote { margin: 0 0 0.35em; text-align: justify; }
+body.print aside.footnote > p { margin: 0; text-indent: 0; }
+body.print aside.footnote > p.note-number, body.print aside.footnote > p.note-number + p { display: inline; }
+body.print aside.footnote > p.note-number::after { content: ". "; }
+body.print aside.footnote > p.note-number a { color: inherit; text-decoration: none; }
 """
 RELOAD_SCRIPT = """
 (function () {
@@ -118,19 +127,20 @@ def render_page(root: Path, version: int) -> tuple[bytes, Diagnostics]:
     return lhtml.tostring(doc, encoding="utf-8", doctype="<!DOCTYPE html>"), diags
 
 
-def snapshot(root: Path) -> dict[str, tuple[int, int]]:
-    """(modification time, size) of every file in the manuscript, hidden folders left out."""
-    seen = {}
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for name in files:
-            path = os.path.join(folder, name)
-            try:
-                st = os.stat(path)
-            except OSError:
-                continue
-            seen[path] = (st.st_mtime_ns, st.st_size)
-    return seen
+def watched(root: Path):
+    """A watchfiles filter: every file of the manuscript except those in hidden folders (a
+    build's cache) and editors' swap and backup files."""
+    default = watchfiles.DefaultFilter()
+    root = Path(root).resolve()
+
+    def keep(change: watchfiles.Change, path: str) -> bool:
+        try:
+            parts = Path(path).resolve().relative_to(root).parts
+        except ValueError:
+            return False
+        return default(change, path) and not any(part.startswith(".") for part in parts[:-1])
+
+    return keep
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -184,17 +194,15 @@ class PreviewServer(ThreadingHTTPServer):
 class Preview:
     """Serves and rebuilds one manuscript's preview; `with Preview(...) as p:` runs it in threads."""
 
-    def __init__(self, manuscript: Path, host: str = "127.0.0.1", port: int = 8000, interval: float = 0.25,
-                 on_build=None):
+    def __init__(self, manuscript: Path, host: str = "127.0.0.1", port: int = 8000, on_build=None):
         self.root = Path(manuscript)
-        self.interval = interval
         self.on_build = on_build or (lambda diags, seconds: None)
         self.version = 0
         self.page = b""
-        self.files = snapshot(self.root)
         self.rebuild()
         self.server = PreviewServer((host, port), self)
         self.stopping = threading.Event()
+        self.listening = threading.Event()
         self.threads = [threading.Thread(target=self.server.serve_forever, name="preview-http", daemon=True),
                         threading.Thread(target=self.watch, name="preview-watch", daemon=True)]
 
@@ -210,20 +218,26 @@ class Preview:
         self.on_build(diags, time.perf_counter() - started)
 
     def watch(self) -> None:
-        """Poll the manuscript's files; rebuild when any is added, removed or changed. Nothing
-        a file holds stops the watch (render_page reports what it cannot render)."""
-        while not self.stopping.wait(self.interval):
+        """Rebuild whenever a file of the manuscript is added, removed or changed; changes that
+        come together (an editor's save, a checkout) make one rebuild. The watcher says it is
+        listening by a first empty report after `rust_timeout`; `start` waits for it, so no
+        edit made after it returns is missed. Nothing a file holds stops the watch
+        (render_page reports what it cannot render)."""
+        while not self.stopping.is_set():
             try:
-                files = snapshot(self.root)
-                if files != self.files:
-                    self.files = files
-                    self.rebuild()
-            except Exception:  # noqa: BLE001 (the next change is still watched for)
-                continue
+                for changes in watchfiles.watch(self.root, watch_filter=watched(self.root), debounce=400, step=50,
+                                                stop_event=self.stopping, raise_interrupt=False,
+                                                rust_timeout=200, yield_on_timeout=True):
+                    self.listening.set()
+                    if changes:
+                        self.rebuild()
+            except Exception:  # noqa: BLE001 (a folder gone and back: watch it again)
+                self.stopping.wait(0.5)
 
     def start(self) -> "Preview":
         for thread in self.threads:
             thread.start()
+        self.listening.wait(10)
         return self
 
     def stop(self) -> None:
