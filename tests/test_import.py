@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from lxml import html as lhtml
 from PIL import Image
 
 from anthology.importers import ImportError_, import_file
@@ -253,3 +254,44 @@ def test_docx_import(manuscript, tmp_path):
     ]
     assert [h.text for h in piece.headings] == ["A heading"]
     assert [b.kind for b in piece.blocks] == ["paragraph", "heading", "paragraph", "quotation", "list", "paragraph"]
+
+
+ARTICLE = Path(__file__).parent / "pages" / "article.html"
+
+
+def test_a_saved_article_page_imports_as_the_article_alone_with_its_notes(manuscript):
+    """A page shaped as news sites save it (masthead, menu, share buttons, byline and date,
+    linked and unlinked note calls, a Notes list with back links, related links, comments,
+    newsletter box, footer, cookie banner) becomes a piece holding the article and nothing else."""
+    result = import_file(ARTICLE, manuscript)
+    text = result.written.read_text(encoding="utf-8")
+    front, body = text.split("\n---\n", 1)
+    assert yaml.safe_load(front.removeprefix("---\n")) == {
+        "title": "From Chomsky to Marx: Why I Joined the IMT", "author": "Jane Doe", "date": "2024-05-01",
+        "series": "An ongoing series on membership in the IMT, in which comrades explain what drove them to "
+                  "reject the capitalist system and embrace revolutionary socialism.",
+        "source": "Socialist Revolution, 2024"}
+    for clutter in ("Skip to content", "Subscribe", "Tweet", "Share", "Email", "Home", "Read more", "What is anarchism",
+                    "Posted in", "Tagged", "Previous:", "Related articles", "comments", "Great article", "Newsletter",
+                    "All rights reserved", "Privacy", "cookies", "Search", "|", "↩", "Notes", "By Jane"):
+        assert clutter not in body, clutter
+    assert "Soviet Union.[^1] It is suggested" in body and "Friedrich Engels.[^2]" in body
+    assert "my local chapter.[^3]" in body
+    assert body.endswith("::: callout\n**Are you a communist?**\nThen apply to join your party!\n:::\n\n"
+                         "[^1]: Alan Woods, *Marx versus Bakunin*, 2015.\n\n"
+                         "[^2]: See [the Marxists Internet Archive](https://www.marxists.org/) for their correspondence.\n\n"
+                         "[^3]: The chapter had some 300 members at the time.\n")
+    book, diags = load(manuscript)
+    assert not diags.errors, [d.format() for d in diags]
+    piece = piece_named(book, result.written)
+    assert [" ".join(lhtml.fromstring(n.html).text_content().split()) for n in piece.notes] == [
+        "Alan Woods, Marx versus Bakunin, 2015.",
+        "See the Marxists Internet Archive for their correspondence.",
+        "The chapter had some 300 members at the time."]
+    [epigraph] = [q for q in piece.quotations if q.kind == "epigraph"]
+    assert (epigraph.author, epigraph.work) == ("Leon Trotsky", "History of the Russian Revolution")
+    assert [h.text for h in piece.headings] == ["Organisation and authority"]
+    assert [f.credit for f in piece.figures] == ["Image: Socialist Revolution"]
+    report = result.report()
+    assert "article.html:29: content: the main text, found by readability-lxml: <article>" in report
+    assert "article.html:57: notes: 3 notes" in report and "article.html:34: author: byline: Jane Doe" in report

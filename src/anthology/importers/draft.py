@@ -73,7 +73,15 @@ class Break:
     line: int = 0
 
 
-Block = Paragraph | Heading | Quote | Figure | ListBlock | PullQuote | Break
+@dataclass
+class Callout:
+    """The site's closing call to action ("Join us!"), kept apart from the essay as `::: callout`."""
+
+    lines: list[str]
+    line: int = 0
+
+
+Block = Paragraph | Heading | Quote | Figure | ListBlock | PullQuote | Break | Callout
 
 
 @dataclass

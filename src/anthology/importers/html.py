@@ -1,24 +1,33 @@
 """An HTML page saved from a browser: keep the article, drop the site around it.
 
-The title comes from <h1> (or <title>), the text from <article> or <main>; block quotes keep
-their <cite>/<footer> attribution, figures their caption and credit, inline emphasis and
-links survive as Markdown; navigation, scripts, styles and forms are dropped and counted.
+The page's notes are taken out first (webnotes), and its title, byline, date and series line
+read from the whole page and its metadata; then readability-lxml finds the main text, as a
+reader view does, so the masthead, share buttons, related links, comments and footer are
+left behind (the page's <article> or <main> is used instead when readability keeps much less
+of it). The project's own recognition then reads that text: block quotes keep their
+<cite>/<footer> attribution, figures their caption and credit, a closing call to action
+becomes a `::: callout`, inline emphasis and links survive as Markdown; what was dropped is
+counted. Every element keeps its line in the saved file, for the report.
 """
 
 from __future__ import annotations
 
 import base64
+import copy
 import re
 from collections import Counter
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from lxml import etree, html as lhtml
+from readability import Document
 
 from ..config import check_date
 from . import conventions as cv
-from .draft import Break, Draft, Figure, Findings, Heading, ImageSource, ListBlock, Paragraph, PullQuote, Quote
+from .draft import (Break, Callout, Draft, Figure, Findings, Heading, ImageSource, ListBlock, Paragraph, PullQuote,
+                    Quote)
 from .markdown import emphasis, escape
+from .webnotes import TOKEN, extract_notes
 
 DROP = ("script", "style", "noscript", "nav", "form", "iframe", "button", "svg", "template", "input",
         "select", "textarea", "object", "embed", "canvas", "dialog")
@@ -27,6 +36,10 @@ BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figure", "ul",
 SPACE = re.compile(r"[ \t\n\r\f]+")  # HTML white space: a no-break space is text, not space
 CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)
 PULL = re.compile(r"\bpull-?quote\b", re.I)
+LINE = "data-anthology-line"  # an element's line in the saved file, kept through extraction
+CLUTTER = re.compile(r"share|social|related|newsletter|subscri|comment|\btags?\b|tags-links|cat-links|breadcrumb|"
+                     r"post-nav|cookie|advert|\bads?\b|promo|sponsor|widget|author-bio|read-?more|skip-link", re.I)
+CALL_TO_ACTION = re.compile(r"\b(?:cta|call-to-action|callout|join-us)\b", re.I)
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -43,7 +56,7 @@ def _classes(el: etree._Element) -> str:
 
 
 def _line(el: etree._Element) -> int:
-    return el.sourceline or 0
+    return int(el.get(LINE) or el.sourceline or 0)
 
 
 class HtmlReader:
@@ -52,6 +65,7 @@ class HtmlReader:
         self.findings = findings
         self.draft = Draft()
         self.title_el: etree._Element | None = None
+        self.dropped: Counter = Counter()
         self.pending_given: tuple[str | None, str | None, int] | None = None
 
     # --- inline -------------------------------------------------------------------------------
@@ -65,6 +79,7 @@ class HtmlReader:
         if top:
             text = "\n".join(line.strip(" ") for line in text.split("\n")).strip(" \n")
             text = text.replace("\n", "  \n")
+            text = TOKEN.sub(lambda m: f"[^{m.group(1)}]", text)
         return text
 
     def inline_element(self, el: etree._Element) -> str:
@@ -116,7 +131,15 @@ class HtmlReader:
     def element(self, el: etree._Element, nxt: etree._Element | None) -> int:
         """Handle one block element; return how many siblings it used (2 when it took `nxt`)."""
         tag = el.tag
-        if el is self.title_el:
+        if el is self.title_el or (tag == "h1" and " ".join("".join(el.itertext()).split()) == self.draft.title):
+            return 1
+        if tag in ("div", "aside", "section", "p", "span", "ul", "nav") and CLUTTER.search(_classes(el)):
+            self.dropped[" ".join(CLUTTER.findall(_classes(el))[:1]).lower() or tag] += 1
+            return 1
+        if tag in ("div", "aside", "section") and CALL_TO_ACTION.search(_classes(el)):
+            lines = [self.inline(p) for p in el.iter("p")] or [self.inline(el)]
+            self.add(Callout([line for line in lines if line.strip()], _line(el)))
+            self.findings.saw("call to action", _line(el), "the site's call to action: written as ::: callout")
             return 1
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             text = self.inline(el)
@@ -207,10 +230,12 @@ class HtmlReader:
         self.paragraph_text(self.inline(el), _line(el), "".join(el.itertext()))
 
     def paragraph_text(self, text: str, line: int, plain: str | None = None) -> None:
-        if not text.strip():
+        plain = (plain if plain is not None else text).strip()
+        if not any(c.isalnum() for c in plain) and "[^" not in text:
+            if plain:  # "|" or "·" left between a byline and a date once both are read
+                self.dropped["separator"] += 1
             return
         self.pending_given = None
-        plain = (plain if plain is not None else text).strip()
         introduced = cv.introduced_quotation(plain)
         if introduced:
             author, work, _ = introduced
@@ -397,6 +422,40 @@ class HtmlReader:
             self.findings.saw("source", 0, f"og:site_name: {self.draft.source}")
 
 
+def main_text(doc: etree._Element, semantic: etree._Element | None, findings: Findings) -> etree._Element:
+    """The element(s) holding the article, as readability-lxml's reader view finds them.
+
+    Readability is asked where the main text is, and that part of the page itself is read:
+    its own cleaning drops short lists and headings an essay keeps. The page's <article> or
+    <main> is used instead when readability's choice holds less than half of its text."""
+    try:
+        summary = Document(lhtml.tostring(doc, encoding="unicode")).summary(html_partial=True)
+        chosen = [el for el in lhtml.fragment_fromstring(summary, create_parent="div").iter() if el.get(LINE)]
+    except Exception:  # noqa: BLE001 (readability gives up on some pages: the page's own markup is read)
+        chosen = []
+    by_place = {(el.tag, el.get(LINE)): el for el in doc.iter() if isinstance(el.tag, str) and el.get(LINE)}
+    tops = []
+    for el in chosen:  # the outermost chosen elements, as they stand in the page
+        original = by_place.get((el.tag, el.get(LINE)))
+        if original is not None and not any(top in original.iterancestors() for top in tops):
+            tops.append(original)
+    extracted = lhtml.Element("div")
+    extracted.extend(copy.deepcopy(top) for top in tops)
+
+    def size(el: etree._Element | None) -> int:
+        return len(" ".join("".join(el.itertext()).split())) if el is not None else 0
+
+    if tops and size(extracted) >= 0.5 * size(semantic):
+        findings.saw("content", _line(tops[0]), f"the main text, found by readability-lxml: <{tops[0].tag}>"
+                     + (f" and {len(tops) - 1} more" if len(tops) > 1 else ""))
+        return extracted
+    if semantic is not None:
+        findings.saw("content", _line(semantic), f"<{semantic.tag}>")
+        return semantic
+    findings.doubt("content", 0, "no main text found: the whole <body> was read; delete what is not the essay")
+    return doc.find("body") if doc.find("body") is not None else doc
+
+
 def read_html(data: bytes, path: Path) -> tuple[Draft, Findings]:
     """Recognise a saved web page; every decision is recorded in the findings by source line."""
     findings = Findings()
@@ -406,26 +465,33 @@ def read_html(data: bytes, path: Path) -> tuple[Draft, Findings]:
     doc = lhtml.document_fromstring(text)
     for comment in doc.xpath("//comment()"):
         comment.getparent().remove(comment) if comment.getparent() is not None else None
-    dropped = Counter()
+    for el in doc.iter():
+        if isinstance(el.tag, str):
+            el.set(LINE, str(el.sourceline or 0))
+    notes, notes_line = extract_notes(doc)
+    reader = HtmlReader(path, findings)
+    dropped = reader.dropped
     for el in list(doc.iter(*DROP)):
         if el.getparent() is not None:
             dropped[el.tag] += 1
             el.drop_tree()
-    content = next((found[0] for found in (doc.xpath("//article"), doc.xpath("//main"), doc.xpath("//*[@role='main']"))
-                    if found), None)
-    if content is None:
-        content = doc.find("body") if doc.find("body") is not None else doc
-        findings.doubt("content", 0, "no <article> or <main>: the whole <body> was read; delete what is not the essay")
-    else:
-        findings.saw("content", _line(content), f"<{content.tag}>")
-    reader = HtmlReader(path, findings)
-    reader.head(doc, content)
+    semantic = next((found[0] for found in (doc.xpath("//article"), doc.xpath("//main"), doc.xpath("//*[@role='main']"))
+                     if found), None)
+    body = doc.find("body") if doc.find("body") is not None else doc
+    reader.head(doc, semantic if semantic is not None else body)
+    content = main_text(doc, semantic, findings)
     # the article's own header and footer: keep the title out, drop sharing and tag lists
-    for el in list(content.iter("footer")):
-        if not el.xpath("ancestor::blockquote|ancestor::figure") and el.getparent() is not None:
+    for el in list(content.iter("footer", "header")):
+        if el.tag == "footer" and not el.xpath("ancestor::blockquote|ancestor::figure") and el.getparent() is not None:
             dropped["footer"] += 1
             el.drop_tree()
     reader.walk(content)
+    for label, note in notes:
+        paragraphs = [reader.inline(p) for p in note.iter("p")] or [reader.inline(note)]
+        reader.draft.notes.append((label, "\n\n".join(p for p in paragraphs if p.strip())))
+    if notes:
+        findings.saw("notes", notes_line, f"{len(notes)} notes, written as [^1] … footnotes")
     if dropped:
-        findings.saw("dropped", 0, ", ".join(f"{n} <{tag}>" for tag, n in sorted(dropped.items())))
+        findings.saw("dropped", 0, ", ".join(f"{n} <{tag}>" if tag in DROP or tag == "footer" else f"{n} {tag}"
+                                             for tag, n in sorted(dropped.items())))
     return reader.draft, findings

@@ -10,7 +10,7 @@ import re
 
 import yaml
 
-from .draft import Break, Draft, Figure, Heading, ListBlock, Paragraph, PullQuote, Quote
+from .draft import Break, Callout, Draft, Figure, Heading, ListBlock, Paragraph, PullQuote, Quote
 
 _SPECIAL = re.compile(r"([\\`*_\[\]{}])")
 _LINE_START = re.compile(r"^(\s*)(#|>|[-+](?=\s)|(\d+)[.)](?=\s)|:::|\|)")
@@ -158,6 +158,8 @@ def render(draft: Draft, image_prefix: str = "../") -> str:
             chunks.append("::: pullquote\n" + escape_block_start(block.text) + "\n:::")
         elif isinstance(block, Break):
             chunks.append("* * *")
+        elif isinstance(block, Callout):
+            chunks.append("::: callout\n" + "\n".join(escape_block_start(line) for line in block.lines) + "\n:::")
     for label, text in draft.notes:
         first, *rest = text.split("\n")
         chunks.append(f"[^{label}]: {first}" + "".join("\n    " + line if line.strip() else "\n" for line in rest))
