@@ -90,8 +90,11 @@ def test_seed_imports_with_the_structure_of_the_sample(manuscript):
     ours_paragraphs = [b.text for b in ours.blocks if b.kind == "paragraph"]
     for text in (b.text for b in sample.blocks if b.kind == "paragraph"):
         assert text in ours_paragraphs
-    # the call to action is kept as paragraphs
-    assert ours_paragraphs[-2:] == ["Are you a communist?", "Then apply to join your party!"]
+    # the call to action is set apart as the sample sets it
+    assert result.written.read_text(encoding="utf-8").endswith(
+        "\n\n::: callout\n**Are you a communist?**\nThen apply to join your party!\n:::\n")
+    assert SAMPLE.joinpath("essays", "from-chomsky-to-marx.md").read_text(encoding="utf-8").endswith(
+        "\n\n::: callout\n**Are you a communist?**\nThen apply to join your party!\n:::\n")
 
     # placeholder images exist inside the manuscript, so the piece builds
     for n, figure in enumerate(ours.figures, 1):
@@ -111,7 +114,11 @@ def test_seed_imports_with_the_structure_of_the_sample(manuscript):
     assert ("epigraph", 6) in kinds and ("epigraph", 9) in kinds and ("quotation", 31) in kinds
     assert [line for kind, line in kinds if kind == "caption"] == [17, 27, 41]
     assert [line for kind, line in kinds if kind == "pull quote"] == [17, 41]
-    assert any(f.kind == "call to action" and f.line == 47 for f in result.unsure)
+    assert any(f.kind == "call to action" and f.line == 47 for f in result.recognised)
+    # the seed names no author and no date: the report says so
+    assert [(f.kind, f.detail) for f in result.unsure if f.kind in ("author", "date")] == [
+        ("author", "no byline found: add 'author:' to the front matter"),
+        ("date", "no date found: add 'date:' (YYYY-MM-DD) to the front matter if the piece has one")]
     report = result.report()
     assert "2 epigraphs, 1 quotation, 3 captions, 2 pull quotes" in report
     assert f"{SEED.name}:17: pull quote" in report
@@ -295,3 +302,51 @@ def test_a_saved_article_page_imports_as_the_article_alone_with_its_notes(manusc
     report = result.report()
     assert "article.html:29: content: the main text, found by readability-lxml: <article>" in report
     assert "article.html:57: notes: 3 notes" in report and "article.html:34: author: byline: Jane Doe" in report
+
+
+PASTED_WITH_NOTES = """A Pasted Essay
+
+By Ann Writer · 12 March 2024
+
+The first paragraph makes a claim.[1] It goes on.
+
+The second paragraph cites another source.² And ends.
+
+Notes
+
+[1] Karl Marx, Capital, vol. 1.
+2. Rosa Luxemburg, Reform or Revolution.
+"""
+
+
+def test_pasted_text_byline_date_and_notes(manuscript, tmp_path):
+    source = tmp_path / "pasted.txt"
+    source.write_text(PASTED_WITH_NOTES, encoding="utf-8")
+    result = import_file(source, manuscript)
+    assert result.written.read_text(encoding="utf-8") == (
+        '---\ntitle: A Pasted Essay\nauthor: Ann Writer\ndate: "2024-03-12"\n---\n\n'
+        "The first paragraph makes a claim.[^1] It goes on.\n\n"
+        "The second paragraph cites another source.[^2] And ends.\n\n"
+        "[^1]: Karl Marx, Capital, vol. 1.\n\n[^2]: Rosa Luxemburg, Reform or Revolution.\n")
+    assert not [f for f in result.unsure if f.kind in ("author", "date")]
+    book, diags = load(manuscript)
+    assert not diags.errors and len(piece_named(book, result.written).notes) == 2
+
+
+def test_a_docx_date_line_goes_to_the_front_matter_and_the_epigraph_stays_one(manuscript, tmp_path):
+    docx = pytest.importorskip("docx")
+    document = docx.Document()
+    document.add_paragraph("Dated Essay", style="Title")
+    document.add_paragraph("By Ann Writer")
+    document.add_paragraph("May 1, 2024")
+    document.add_paragraph("To be radical is to grasp things by the root.", style="Quote")
+    document.add_paragraph("— Karl Marx, A Contribution to the Critique", style="Quote")
+    document.add_paragraph("The text.")
+    source = tmp_path / "dated.docx"
+    document.save(source)
+    result = import_file(source, manuscript)
+    book, diags = load(manuscript)
+    piece = piece_named(book, result.written)
+    assert (piece.authors, piece.date) == (("Ann Writer",), "2024-05-01")
+    assert [(q.kind, q.author) for q in piece.quotations] == [("epigraph", "Karl Marx")]
+    assert "May 1, 2024" not in result.written.read_text(encoding="utf-8")

@@ -119,6 +119,10 @@ def read_source(path: Path) -> tuple[str, Draft, Findings]:
     if not draft.title.strip():
         findings.doubt("title", 1, "no title found: 'Untitled' was used")
         draft.title = "Untitled"
+    if not draft.authors:
+        findings.doubt("author", 0, "no byline found: add 'author:' to the front matter")
+    if not draft.date:
+        findings.doubt("date", 0, "no date found: add 'date:' (YYYY-MM-DD) to the front matter if the piece has one")
     return kind, draft, findings
 
 

@@ -39,6 +39,52 @@ CALL_TO_ACTION = re.compile(
     r"read\s+more|share\s+this|follow\s+us)\b", re.I)
 
 
+MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december"]
+_MONTH = r"(?P<month>" + "|".join(m[:3] + r"(?:" + m[3:] + r"|\.)?" for m in MONTHS) + r")"
+DATE_FORMS = [
+    re.compile(rf"^{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})$", re.I),  # May 1, 2024
+    re.compile(rf"^(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+(?P<year>\d{{4}})$", re.I),  # 1 May 2024
+    re.compile(r"^(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})(?:[T ][\d:.+Z-]*)?$"),  # 2024-05-01
+]
+DATE_LEAD = re.compile(r"^(?:(?:published|posted|updated|dated)(?:\s+on)?\s*:?\s*)", re.I)
+HEAD_SEPARATOR = re.compile(r"\s+[|·•—–]\s+|\s*\|\s*")
+
+
+def date_line(text: str) -> str | None:
+    """'May 1, 2024', '1 May 2024', 'Published on 2024-05-01' → '2024-05-01'; None otherwise
+    (a day that does not exist included)."""
+    import datetime
+
+    text = DATE_LEAD.sub("", " ".join(text.split()).rstrip("."))
+    for form in DATE_FORMS:
+        m = form.match(text)
+        if m:
+            month = m.group("month")
+            month = int(month) if month.isdigit() else next(k for k, name in enumerate(MONTHS, 1)
+                                                           if name.startswith(month.lower().rstrip(".")[:3]))
+            try:
+                return datetime.date(int(m.group("year")), month, int(m.group("day"))).isoformat()
+            except ValueError:
+                return None
+    return None
+
+
+def byline_and_date(text: str) -> tuple[str | None, str | None] | None:
+    """A head line giving the author, the date or both ("By Jane Doe | May 1, 2024"); None
+    when any part of it is something else."""
+    author = date = None
+    for part in HEAD_SEPARATOR.split(text.strip()):
+        by = BYLINE.match(part)
+        if by and author is None:
+            author = by.group("name")
+        elif date is None and date_line(part):
+            date = date_line(part)
+        else:
+            return None
+    return (author, date) if author or date else None
+
+
 def split_attribution(text: str) -> tuple[str | None, str | None, str | None]:
     """'Leon Trotsky, History of the Russian Revolution, p. 12' → (author, work, locator)."""
     text = text.strip()

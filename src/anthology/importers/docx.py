@@ -185,9 +185,15 @@ class DocxReader:
                 self.draft.series = plain
                 self.findings.saw("series line", n, plain)
                 continue
-            if not self.draft.blocks and not self.draft.authors and cv.BYLINE.match(plain):
-                self.draft.authors = [cv.BYLINE.match(plain).group("name")]
-                self.findings.saw("author", n, self.draft.authors[0])
+            head = cv.byline_and_date(plain) if not self.draft.blocks and not self.quote_group else None
+            if head and not (head[0] and self.draft.authors) and not (head[1] and self.draft.date):
+                # the byline and date lines before the text: front matter, so the epigraph stays first
+                if head[0]:
+                    self.draft.authors = [head[0]]
+                    self.findings.saw("author", n, head[0])
+                if head[1]:
+                    self.draft.date = head[1]
+                    self.findings.saw("date", n, head[1])
                 continue
             if low in QUOTE_STYLES:
                 if self.list_items:

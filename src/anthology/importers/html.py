@@ -241,6 +241,15 @@ class HtmlReader:
             author, work, _ = introduced
             if author:
                 self.pending_given = (author, work, line)
+        head = cv.byline_and_date(plain) if not self.draft.blocks else None
+        if head and not (head[0] and self.draft.authors) and not (head[1] and self.draft.date):
+            if head[0]:
+                self.draft.authors = [head[0]]
+                self.findings.saw("author", line, f"byline: {head[0]}")
+            if head[1]:
+                self.draft.date = head[1]
+                self.findings.saw("date", line, head[1])
+            return
         if not self.draft.blocks and self.draft.series is None and cv.is_series_line(plain):
             self.draft.series = " ".join(plain.split())
             self.findings.saw("series line", line, self.draft.series)

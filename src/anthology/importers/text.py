@@ -11,12 +11,15 @@ import re
 from dataclasses import dataclass
 
 from . import conventions as cv
-from .draft import Break, Draft, Figure, Findings, Heading, ListBlock, Paragraph, PullQuote, Quote
+from .draft import Break, Callout, Draft, Figure, Findings, Heading, ListBlock, Paragraph, PullQuote, Quote
 from .markdown import escape, italicise
+from .webnotes import LEADING_LABEL, NOTES_HEADING
 
 BREAK = re.compile(r"^\s*(?:\*\s*\*\s*\*|\*{3,}|-{3,}|_{3,}|⁂|#)\s*$")
 BULLET = re.compile(r"^\s*(?:[•·▪◦‣]|[-*])\s+(?P<text>\S.*)$")
 NUMBERED = re.compile(r"^\s*\d{1,3}[.)]\s+(?P<text>\S.*)$")
+SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+CALL = re.compile(r"(?<=\S)\\\[(\d{1,3})\\\]|(?<=[\w.,;:!?”’)])([⁰¹²³⁴⁵⁶⁷⁸⁹]+)")  # \[1\] once escaped, or ¹
 
 
 @dataclass
@@ -64,7 +67,7 @@ def read_text(text: str) -> tuple[Draft, Findings]:
     """Recognise a pasted web article; every decision is recorded in the findings."""
     findings = Findings()
     draft = Draft()
-    units = units_of(text, findings)
+    units, notes = notes_section(units_of(text, findings))
     if not units:
         findings.doubt("title", 1, "the file is empty")
         draft.title = "Untitled"
@@ -82,10 +85,15 @@ def read_text(text: str) -> tuple[Draft, Findings]:
         if i >= len(units):
             break
         u = units[i]
-        by = cv.BYLINE.match(u.text)
-        if by and not draft.authors:
-            draft.authors = [by.group("name")]
-            findings.saw("author", u.line, by.group("name"))
+        head = cv.byline_and_date(u.text)
+        if head and not (head[0] and draft.authors) and not (head[1] and draft.date):
+            author, date = head
+            if author:
+                draft.authors = [author]
+                findings.saw("author", u.line, author)
+            if date:
+                draft.date = date
+                findings.saw("date", u.line, date)
             i += 1
         elif draft.series is None and cv.is_series_line(u.text) and not attribution_after(i):
             draft.series = u.text
@@ -195,7 +203,8 @@ def read_text(text: str) -> tuple[Draft, Findings]:
         i += 1
 
     _pull_quotes(draft, paragraph_lines, findings)
-    _call_to_action(units, findings)
+    _call_to_action(draft, units, findings)
+    _notes(draft, notes, findings)
     return draft, findings
 
 
@@ -217,10 +226,55 @@ def _pull_quotes(draft: Draft, paragraphs: dict[int, str], findings: Findings) -
                 findings.saw("pull quote", block.line, f"repeats the paragraph at line {where[0]}: written as ::: pullquote")
 
 
-def _call_to_action(units: list[Unit], findings: Findings) -> None:
-    if not units:
+def _call_to_action(draft: Draft, units: list[Unit], findings: Findings) -> None:
+    """The site's closing lines ("Are you a communist? Then apply to join!") as `::: callout`,
+    its first line in bold when there are more, as the sample sets it."""
+    last = [u for u in units if u.block == units[-1].block] if units else []
+    tail = draft.blocks[-len(last):] if last else []
+    if (len(last) <= 3 and cv.looks_like_call_to_action([u.text for u in last])
+            and len(tail) == len(last) and all(isinstance(b, Paragraph) for b in tail)):
+        lines = [b.text for b in tail]
+        if len(lines) > 1:
+            lines[0] = f"**{lines[0]}**"
+        draft.blocks[-len(last):] = [Callout(lines, last[0].line)]
+        findings.saw("call to action", last[0].line, "the closing lines are the site's call to action: written as ::: callout")
+
+
+def notes_section(units: list[Unit]) -> tuple[list[Unit], dict[str, tuple[int, str]]]:
+    """The units before a closing "Notes" section, and its notes by label: (line, text)."""
+    for k in range(len(units) - 1, -1, -1):
+        if NOTES_HEADING.match(units[k].text):
+            notes: dict[str, tuple[int, str]] = {}
+            for u in units[k + 1:]:
+                m = LEADING_LABEL.match(u.text)
+                if not m:
+                    return units, {}
+                notes[next(g for g in m.groups() if g)] = (u.line, u.text[m.end():].strip())
+            return (units[:k], notes) if notes else (units, {})
+    return units, {}
+
+
+def _notes(draft: Draft, notes: dict[str, tuple[int, str]], findings: Findings) -> None:
+    """Calls written [1] or ¹ become [^1] where the Notes section has that note."""
+    if not notes:
         return
-    last = [u for u in units if u.block == units[-1].block]
-    if len(last) <= 3 and cv.looks_like_call_to_action([u.text for u in last]):
-        findings.doubt("call to action", last[0].line,
-                       "the closing lines look like the site's call to action; kept as paragraphs (delete them, or wrap them in ::: callout)")
+    used: dict[str, str] = {}
+
+    def call(m: re.Match) -> str:
+        label = m.group(1) or "".join(str(SUPERSCRIPTS.index(c)) for c in m.group(2))
+        if label not in notes:
+            return m.group(0)
+        used.setdefault(label, str(len(used) + 1))
+        return f"[^{used[label]}]"
+
+    for block in draft.blocks:
+        if isinstance(block, Paragraph):
+            block.text = CALL.sub(call, block.text)
+        elif isinstance(block, Quote):
+            block.paragraphs = [CALL.sub(call, p) for p in block.paragraphs]
+    for label, new in sorted(used.items(), key=lambda item: int(item[1])):
+        draft.notes.append((new, escape(notes[label][1])))
+    unused = [label for label in notes if label not in used]
+    findings.saw("notes", min(line for line, _ in notes.values()), f"{len(used)} notes, written as [^1] … footnotes")
+    if unused:
+        findings.doubt("notes", notes[unused[0]][0], f"{len(unused)} notes are never called in the text: left out")
