@@ -132,10 +132,8 @@ def test_import_never_overwrites(manuscript, tmp_path):
     real_image = manuscript / "images" / "from-chomsky-to-marx-2-1.svg"
     real_image.write_text("<svg>real</svg>", encoding="utf-8")
     first = import_file(SEED, manuscript)
-    second = import_file(SEED, manuscript)
     assert target.read_text(encoding="utf-8") == "precious"
     assert first.written.name == "from-chomsky-to-marx-2.md"
-    assert second.written.name == "from-chomsky-to-marx-3.md"
     assert real_image.read_text(encoding="utf-8") == "<svg>real</svg>"
     assert real_image not in first.images
     text = (manuscript / "anthology.yml").read_text(encoding="utf-8")
@@ -144,6 +142,30 @@ def test_import_never_overwrites(manuscript, tmp_path):
     loose = import_file(SEED, None, workdir=tmp_path / "loose")
     assert loose.written == tmp_path / "loose" / "essays" / "from-chomsky-to-marx.md"
     assert loose.contents_entry is None
+
+
+@needs_seed
+def test_the_same_text_imported_again_is_refused_naming_the_piece(manuscript, tmp_path):
+    first = import_file(SEED, manuscript)
+    before = sorted(p.relative_to(manuscript) for p in manuscript.rglob("*"))
+    config = (manuscript / "anthology.yml").read_bytes()
+    with pytest.raises(ImportError_) as refused:
+        import_file(SEED, manuscript)
+    assert str(refused.value) == (f"{SEED}: this text is already in the manuscript as essays/from-chomsky-to-marx.md; "
+                                  "nothing was written (delete or rename that piece to import it again)")
+    assert sorted(p.relative_to(manuscript) for p in manuscript.rglob("*")) == before
+    assert (manuscript / "anthology.yml").read_bytes() == config
+    # the editor's fixes to the piece (quotes, a dash, a word) do not make it another text
+    edited = first.written.read_text(encoding="utf-8").replace("“", '"').replace("—", "--").replace("fortunate", "lucky")
+    first.written.write_text(edited, encoding="utf-8")
+    with pytest.raises(ImportError_):
+        import_file(SEED, manuscript)
+    # through the command line: exit 2, the piece named, no traceback
+    from click.testing import CliRunner
+    from anthology.cli import main
+    result = CliRunner().invoke(main, ["import", str(SEED), "--into", str(manuscript)])
+    assert result.exit_code == 2 and "already in the manuscript as essays/from-chomsky-to-marx.md" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_not_a_manuscript_is_refused(tmp_path):

@@ -7,7 +7,9 @@ textual edit, and returns an `ImportResult` saying what was recognised and what 
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,6 +128,32 @@ def read_source(path: Path) -> tuple[str, Draft, Findings]:
     return kind, draft, findings
 
 
+def words(markdown: str) -> list[str]:
+    """A piece's body as the words a reader sees, for comparing texts: no front matter, no
+    Markdown marks or punctuation, no case (an editor's fixes to quotes and dashes keep the match)."""
+    body = markdown.split("\n---\n", 1)[1] if markdown.startswith("---\n") and "\n---\n" in markdown else markdown
+    body = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", body)  # links and images: their text
+    return re.findall(r"\w+", body.casefold())
+
+
+def already_imported(root: Path, markdown: str) -> Path | None:
+    """The manuscript's piece that holds the same text (nine words in ten the same, in order)."""
+    mine = words(markdown)
+    if len(mine) < 20:
+        return None
+    for path in sorted(root.rglob("*.md")):
+        if any(part.startswith(".") for part in path.relative_to(root).parts) or not path.is_file():
+            continue
+        try:
+            theirs = words(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            continue
+        match = difflib.SequenceMatcher(None, mine, theirs, autojunk=False)
+        if match.real_quick_ratio() >= 0.9 and match.quick_ratio() >= 0.9 and match.ratio() >= 0.9:
+            return path
+    return None
+
+
 def piece_slug(title: str) -> str:
     """The file name for a piece: its main title (before any colon), as book_slug does."""
     slug = book_slug(title) or slugify(title)
@@ -181,6 +209,10 @@ def import_file(path: Path, manuscript: Path | None = None, *, workdir: Path | N
     else:
         root = Path(workdir) if workdir is not None else Path.cwd()
     kind, draft, findings = read_source(path)
+    same = already_imported(root, render(draft, image_prefix="../"))
+    if same is not None:
+        raise ImportError_(f"{path}: this text is already in the manuscript as {same.relative_to(root).as_posix()}; "
+                           "nothing was written (delete or rename that piece to import it again)")
     taken = listed_pieces(root) if manuscript is not None else set()
     slug = piece_slug(draft.title)
     # Reserve the piece's name first: its images are named after it.
