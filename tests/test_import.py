@@ -372,3 +372,68 @@ def test_a_docx_date_line_goes_to_the_front_matter_and_the_epigraph_stays_one(ma
     assert (piece.authors, piece.date) == (("Ann Writer",), "2024-05-01")
     assert [(q.kind, q.author) for q in piece.quotations] == [("epigraph", "Karl Marx")]
     assert "May 1, 2024" not in result.written.read_text(encoding="utf-8")
+
+
+def test_odt_import(manuscript, tmp_path):
+    from odf.opendocument import OpenDocumentText
+    from odf.style import Style, TextProperties
+    from odf.text import H, Note, NoteBody, NoteCitation, P, Span
+
+    doc = OpenDocumentText()
+    title, quote = Style(name="Title", family="paragraph"), Style(name="Quotations", family="paragraph")
+    italic = Style(name="T1", family="text")
+    italic.addElement(TextProperties(fontstyle="italic"))
+    doc.styles.addElement(title)
+    doc.styles.addElement(quote)
+    doc.automaticstyles.addElement(italic)
+    doc.text.addElement(P(stylename=title, text="Against the Grain: Essays"))
+    doc.text.addElement(P(text="By Ann Writer"))
+    doc.text.addElement(P(text="12 March 2024"))
+    doc.text.addElement(P(stylename=quote, text="To be radical is to grasp things by the root."))
+    doc.text.addElement(P(stylename=quote, text="— Karl Marx, A Contribution to the Critique"))
+    p = P(text="A first paragraph with ")
+    p.addElement(Span(stylename=italic, text="italic words"))
+    p.addText(" and a note.")
+    note = Note(noteclass="footnote", id="ftn1")
+    note.addElement(NoteCitation(text="1"))
+    body = NoteBody()
+    body.addElement(P(text="The note’s text."))
+    note.addElement(body)
+    p.addElement(note)
+    p.addText(" More text.")
+    doc.text.addElement(p)
+    doc.text.addElement(H(outlinelevel=1, text="A heading"))
+    doc.text.addElement(P(text="Closing."))
+    source = tmp_path / "essay.odt"
+    doc.save(str(source))
+
+    result = import_file(source, manuscript)
+    text = result.written.read_text(encoding="utf-8")
+    assert text == ('---\ntitle: "Against the Grain: Essays"\nauthor: Ann Writer\ndate: "2024-03-12"\n---\n\n'
+                    "> To be radical is to grasp things by the root.\n>\n> — Karl Marx, *A Contribution to the Critique*\n\n"
+                    "A first paragraph with *italic words* and a note.[^1] More text.\n\n## A heading\n\nClosing.\n\n"
+                    "[^1]: The note’s text.\n")
+    book, diags = load(manuscript)
+    assert not diags.errors, [d.format() for d in diags]
+    piece = piece_named(book, result.written)
+    assert [(q.kind, q.author, q.work) for q in piece.quotations] == [
+        ("epigraph", "Karl Marx", "A Contribution to the Critique")]
+    assert len(piece.notes) == 1
+
+
+def test_markdown_import_keeps_the_front_matter_or_makes_one(manuscript, tmp_path):
+    kept = tmp_path / "kept.md"
+    kept.write_text("---\ntitle: Kept As Is\nauthor: Ann Writer\nsubtitle: With its subtitle\nkeywords: [x]\n---\n\n"
+                    "Its text, *as written*.[^a]\n\n![A plate](plate.png)\n\n[^a]: Its note.\n", encoding="utf-8")
+    result = import_file(kept, manuscript)
+    assert result.written == manuscript / "essays" / "kept-as-is.md"
+    assert result.written.read_bytes() == kept.read_bytes()
+    assert any(f.kind == "image" and "'plate.png' is relative to kept.md's folder" in f.detail for f in result.unsure)
+    bare = tmp_path / "bare.md"
+    bare.write_text("# A Bare Essay\n\nIts only paragraph.\n", encoding="utf-8")
+    result = import_file(bare, manuscript)
+    assert result.written.read_text(encoding="utf-8") == "---\ntitle: A Bare Essay\n---\n\nIts only paragraph.\n"
+    broken = tmp_path / "broken.md"
+    broken.write_text("---\ntitle: [unclosed\n---\n\nText.\n", encoding="utf-8")
+    with pytest.raises(ImportError_, match=r"broken.md:\d+: the front matter is not valid YAML"):
+        import_file(broken, manuscript)

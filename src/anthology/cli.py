@@ -198,10 +198,12 @@ def cover(manuscript: Path, out_dir: Path, edition: str) -> None:
               help="Manuscript to add the pieces to: written to its essays/ folder and listed in anthology.yml. "
                    "For a whole book (.epub, or a Standard Ebooks source folder): the new manuscript's folder.")
 def import_(files: tuple[Path, ...], manuscript: Path | None) -> None:
-    """Import FILE… (.txt pasted from the web, .html/.htm saved pages, .docx) as Markdown pieces,
-    or a whole book (.epub, or a folder of Standard Ebooks-style source) as a new manuscript.
+    """Import FILE… (.txt pasted from the web, .html/.htm saved pages, .docx and .odt documents,
+    .md files whose front matter is kept) as Markdown pieces, or a whole book (.epub, or a folder
+    of Standard Ebooks-style source) as a new manuscript.
 
-    Never overwrites a file; prints what was recognised and what to check, by source line."""
+    Never overwrites a file, and refuses a text the manuscript already holds, naming the piece;
+    prints what was recognised and what to check, by source line."""
     from .importers import import_file
     from .importers.book import import_book
 

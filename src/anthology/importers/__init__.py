@@ -1,4 +1,5 @@
-"""`anthology import`: turn essays as editors receive them (pasted text, saved web pages, DOCX) into pieces.
+"""`anthology import`: turn essays as editors receive them (pasted text, saved web pages, DOCX and
+ODT documents, Markdown files) into pieces.
 
 `import_file` picks a reader by extension, writes `<manuscript>/essays/<slug>.md` (never over an
 existing file), gives every figure an image file, adds the piece to `anthology.yml` by a
@@ -25,7 +26,8 @@ from .markdown import render
 
 __all__ = ["ImportError_", "ImportResult", "import_file", "read_source", "SUFFIXES"]
 
-SUFFIXES = {".txt": "text", ".text": "text", "": "text", ".html": "html", ".htm": "html", ".xhtml": "html", ".docx": "docx"}
+SUFFIXES = {".txt": "text", ".text": "text", "": "text", ".html": "html", ".htm": "html", ".xhtml": "html", ".docx": "docx",
+            ".md": "markdown", ".markdown": "markdown", ".odt": "odt"}
 
 
 class ImportError_(AnthologyError):
@@ -99,19 +101,30 @@ def read_source(path: Path) -> tuple[str, Draft, Findings]:
     path = Path(path)
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
-        raise ImportError_(f"{path}: cannot import '{path.suffix}' files: use .txt, .html/.htm or .docx")
+        raise ImportError_(f"{path}: cannot import '{path.suffix}' files: use .txt, .md, .html/.htm, .docx or .odt")
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ImportError_(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    if kind == "text":
-        from .text import read_text
+    if kind in ("text", "markdown"):
         try:
-            text = data.decode("utf-8")
+            text = normalise(data.decode("utf-8"))
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
             raise ImportError_(f"{path}:{line}: not valid UTF-8; save the file as UTF-8 and import again") from exc
-        draft, findings = read_text(normalise(text))
+        if kind == "text":
+            from .text import read_text
+            draft, findings = read_text(text)
+        else:
+            from .piecefile import PieceFileError, read_piece
+            try:
+                draft, findings = read_piece(text, path)
+            except PieceFileError as exc:
+                raise ImportError_(f"{path}:{exc.line}: {exc}; nothing was written") from None
+    elif kind == "odt":
+        from .odt import odt_html
+        from .html import read_html
+        draft, findings = read_html(odt_html(path), path)
     elif kind == "html":
         from .html import read_html
         draft, findings = read_html(data, path)

@@ -94,6 +94,7 @@ class Draft:
     source: str | None = None
     blocks: list[Block] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (label, Markdown text)
+    source_text: str | None = None  # a Markdown piece imported as it was written (piecefile)
 
     @property
     def epigraphs(self) -> list[Quote]:

@@ -142,6 +142,8 @@ def list_block(block: ListBlock) -> str:
 
 def render(draft: Draft, image_prefix: str = "../") -> str:
     """The whole piece file. Figure paths are written relative to the piece's folder."""
+    if draft.source_text is not None:
+        return draft.source_text
     chunks = [front_matter(draft)]
     for block in draft.blocks:
         if isinstance(block, Paragraph):
