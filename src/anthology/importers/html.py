@@ -499,7 +499,7 @@ def read_html(data: bytes, path: Path) -> tuple[Draft, Findings]:
         paragraphs = [reader.inline(p) for p in note.iter("p")] or [reader.inline(note)]
         reader.draft.notes.append((label, "\n\n".join(p for p in paragraphs if p.strip())))
     if notes:
-        findings.saw("notes", notes_line, f"{len(notes)} notes, written as [^1] … footnotes")
+        findings.saw("notes", notes_line, f"{len(notes)} note{'s' if len(notes) != 1 else ''}, written as [^1] … footnotes")
     if dropped:
         findings.saw("dropped", 0, ", ".join(f"{n} <{tag}>" if tag in DROP or tag == "footer" else f"{n} {tag}"
                                              for tag, n in sorted(dropped.items())))

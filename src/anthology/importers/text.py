@@ -275,6 +275,6 @@ def _notes(draft: Draft, notes: dict[str, tuple[int, str]], findings: Findings) 
     for label, new in sorted(used.items(), key=lambda item: int(item[1])):
         draft.notes.append((new, escape(notes[label][1])))
     unused = [label for label in notes if label not in used]
-    findings.saw("notes", min(line for line, _ in notes.values()), f"{len(used)} notes, written as [^1] … footnotes")
+    findings.saw("notes", min(line for line, _ in notes.values()), f"{len(used)} note{'s' if len(used) != 1 else ''}, written as [^1] … footnotes")
     if unused:
         findings.doubt("notes", notes[unused[0]][0], f"{len(unused)} notes are never called in the text: left out")
