@@ -421,6 +421,17 @@ def test_odt_import(manuscript, tmp_path):
     assert len(piece.notes) == 1
 
 
+def test_a_damaged_odt_is_refused_without_a_traceback(manuscript, tmp_path):
+    from click.testing import CliRunner
+    from anthology.cli import main
+
+    bad = tmp_path / "bad.odt"
+    bad.write_bytes(b"PK\x03\x04 not a document")
+    result = CliRunner().invoke(main, ["import", str(bad), "--into", str(manuscript)])
+    assert result.exit_code == 2 and "bad.odt: not a readable OpenDocument text" in result.output
+    assert "Traceback" not in result.output and not list((manuscript / "essays").glob("bad*"))
+
+
 def test_markdown_import_keeps_the_front_matter_or_makes_one(manuscript, tmp_path):
     kept = tmp_path / "kept.md"
     kept.write_text("---\ntitle: Kept As Is\nauthor: Ann Writer\nsubtitle: With its subtitle\nkeywords: [x]\n---\n\n"

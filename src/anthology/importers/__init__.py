@@ -122,9 +122,13 @@ def read_source(path: Path) -> tuple[str, Draft, Findings]:
             except PieceFileError as exc:
                 raise ImportError_(f"{path}:{exc.line}: {exc}; nothing was written") from None
     elif kind == "odt":
-        from .odt import odt_html
         from .html import read_html
-        draft, findings = read_html(odt_html(path), path)
+        from .odt import OdtError, odt_html
+        try:
+            page = odt_html(path)
+        except OdtError as exc:
+            raise ImportError_(f"{path}: {exc}; nothing was written") from None
+        draft, findings = read_html(page, path)
     elif kind == "html":
         from .html import read_html
         draft, findings = read_html(data, path)

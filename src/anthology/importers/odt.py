@@ -144,8 +144,16 @@ class OdtHtml:
         return out
 
 
+class OdtError(ValueError):
+    """The file is not an OpenDocument text odfpy can read."""
+
+
 def odt_html(path: Path) -> bytes:
     """The document as an HTML page, one block per line (line N + 1 is paragraph N)."""
-    blocks = OdtHtml(opendocument.load(str(path))).blocks()
+    try:
+        document = opendocument.load(str(path))
+    except Exception as exc:  # noqa: BLE001 (odfpy raises zip, XML and key errors for a damaged file)
+        raise OdtError(f"not a readable OpenDocument text ({exc.__class__.__name__}: {exc})") from exc
+    blocks = OdtHtml(document).blocks()
     return ("<!DOCTYPE html><html><head><meta charset='utf-8'></head><body><article>\n"
             + "\n".join(blocks) + "\n</article></body></html>\n").encode("utf-8")
