@@ -221,7 +221,7 @@ def test_serve_answers_a_nul_in_a_url_and_survives_every_bad_file(small):
         assert preview.version > version
         return preview.version
 
-    with Preview(small, port=0, interval=0.05) as preview:
+    with Preview(small, port=0) as preview:
         for path in ("/%00", "/images/%00.png", "/_theme/%00.css", "/x%00y.css"):
             assert get(preview, path)[0] == 404
         version = preview.version
