@@ -42,21 +42,9 @@ def smarty_substitutions(language: str) -> dict[str, str]:
     return subs
 
 
-# The characters an editor types, for the lint's advice and `check --fix`: double and single
-# marks (open, close) and what stands inside guillemets (French sets them off with no-break
-# spaces). The apostrophe is ’ in every language.
-MARKS: dict[str, tuple[str, str, str, str, str]] = {
-    "en": ("“", "”", "‘", "’", ""),
-    "de": ("„", "“", "‚", "‘", ""),
-    "fr": ("«", "»", "“", "”", "\u00a0"),
-    "es": ("«", "»", "“", "”", ""),
-    "it": ("«", "»", "“", "”", ""),
-    "ru": ("«", "»", "„", "“", ""),
-}
-
-
 def quote_marks(language: str) -> tuple[str, str, str, str, str]:
-    """(open double, close double, open single, close single, space inside) for a BCP 47 tag."""
-    if language.lower() in ("de-ch", "de-li"):
-        return ("«", "»", "‹", "›", "")
-    return MARKS.get(language.split("-")[0].lower(), MARKS["en"])
+    """The marks an editor should type, for the lint's advice and `check --fix`: the
+    language's four delimiters, and what stands inside guillemets (French sets them off with
+    no-break spaces, as smarty_substitutions does in the book)."""
+    start, end, alt_start, alt_end = delimiters(language)
+    return start, end, alt_start, alt_end, "\u00a0" if language.lower().split("-")[0] == "fr" else ""
