@@ -8,9 +8,7 @@ textual edit, and returns an `ImportResult` saying what was recognised and what 
 
 from __future__ import annotations
 
-import difflib
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from ..readers.chars import NOT_TEXT
 from ..readers.manuscript import CONFIG_NAME, book_slug
 from ..readers.markdown import normalise
 from .contents import ContentsError, add_to_contents
+from .duplicates import already_imported
 from .draft import Draft, Finding, Findings
 from .images import EXTENSIONS, save_image
 from .markdown import render
@@ -143,32 +142,6 @@ def read_source(path: Path) -> tuple[str, Draft, Findings]:
     if not draft.date:
         findings.doubt("date", 0, "no date found: add 'date:' (YYYY-MM-DD) to the front matter if the piece has one")
     return kind, draft, findings
-
-
-def words(markdown: str) -> list[str]:
-    """A piece's body as the words a reader sees, for comparing texts: no front matter, no
-    Markdown marks or punctuation, no case (an editor's fixes to quotes and dashes keep the match)."""
-    body = markdown.split("\n---\n", 1)[1] if markdown.startswith("---\n") and "\n---\n" in markdown else markdown
-    body = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", body)  # links and images: their text
-    return re.findall(r"\w+", body.casefold())
-
-
-def already_imported(root: Path, markdown: str) -> Path | None:
-    """The manuscript's piece that holds the same text (nine words in ten the same, in order)."""
-    mine = words(markdown)
-    if len(mine) < 20:
-        return None
-    for path in sorted(root.rglob("*.md")):
-        if any(part.startswith(".") for part in path.relative_to(root).parts) or not path.is_file():
-            continue
-        try:
-            theirs = words(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError):
-            continue
-        match = difflib.SequenceMatcher(None, mine, theirs, autojunk=False)
-        if match.real_quick_ratio() >= 0.9 and match.quick_ratio() >= 0.9 and match.ratio() >= 0.9:
-            return path
-    return None
 
 
 def piece_slug(title: str) -> str:
