@@ -11,8 +11,11 @@ import pytest
 
 from anthology.generator import generate
 from anthology.readers.manuscript import load
-from anthology.writers import chunks
-from anthology.writers.pdf import PdfWriter, SinglePassPdf
+from anthology.commands.build import build
+from anthology.writers.pdf import SinglePassPdf
+from anthology.writers.print import cache as layout_cache
+from anthology.writers.print.edition import PdfWriter
+from anthology.writers.print.pool import Pool
 
 from conftest import SAMPLE, outline
 
@@ -55,13 +58,21 @@ def test_parallel_and_single_process_match_the_single_pass(manuscript, single, t
 
 
 @pytest.mark.slow
-def test_renewed_workers_match_and_leave_the_calling_script_alone(manuscript, single, tmp_path):
-    """Workers renewed after every layout (forked from a fork server, not from the build) lay
-    out the same book, and a script that builds without a `__main__` guard runs once."""
+def test_workers_renewed_by_the_fork_server_match(manuscript, single, tmp_path, monkeypatch):
+    """The command line's pool: workers from a fork server, each replaced after every layout
+    (max_tasks_per_child), lay out the same book."""
+    monkeypatch.setattr(Pool, "RENEW", 1)
+    with Pool(2, start="forkserver") as pool:
+        result = build(manuscript, tmp_path / "out", ("pdf",), pool=pool)
+    assert page_texts(result.outputs["pdf"]) == page_texts(single)
+
+
+@pytest.mark.slow
+def test_a_script_without_a_main_guard_runs_once(manuscript, single, tmp_path):
+    """A script that calls `build()` at its top level, with no `__main__` guard, runs once:
+    the library's own pool forks its workers from the caller, which imports nothing again."""
     script = tmp_path / "build_it.py"
-    script.write_text("from anthology.writers import chunks\n"
-                      "from anthology.commands.build import build\n"
-                      "chunks.Pool.RENEW = 1\n"
+    script.write_text("from anthology.commands.build import build\n"
                       "print('script ran', flush=True)\n"
                       f"build({str(manuscript)!r}, {str(tmp_path / 'out')!r}, ('pdf',), jobs=2)\n")
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True, cwd=tmp_path)
@@ -73,11 +84,11 @@ def test_renewed_workers_match_and_leave_the_calling_script_alone(manuscript, si
 def test_a_cache_of_another_format_is_not_read(manuscript, tmp_path, monkeypatch):
     """A build directory made by another version's cache format is built again, not failed
     on: every digest names the cache's format (an old format's entries are never looked up)."""
-    monkeypatch.setattr(chunks, "CACHE_FORMAT", 1)
-    chunks.versions.cache_clear()
+    monkeypatch.setattr(layout_cache, "CACHE_FORMAT", 1)
+    layout_cache.versions.cache_clear()
     before = chunked(manuscript, tmp_path / "old", 2, tmp_path / "cache")
-    monkeypatch.setattr(chunks, "CACHE_FORMAT", 2)
-    chunks.versions.cache_clear()
+    monkeypatch.setattr(layout_cache, "CACHE_FORMAT", 2)
+    layout_cache.versions.cache_clear()
     assert page_texts(chunked(manuscript, tmp_path / "new", 2, tmp_path / "cache")) == page_texts(before)
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 import subprocess
 
 from anthology import theme
-from anthology.writers import chunks, folios
+from anthology.writers.print import folios
+from anthology.writers.print.cache import Job
+from anthology.writers.print.layout import lay_out
 
 THEME = """
 @page { @top-center { content: none; } }
@@ -46,7 +48,7 @@ def test_the_atlas_draws_each_number_on_its_side_and_kind_of_page():
               folios.Stamp("front-opening", True, 5, "right"), folios.Stamp("front-opening", False, 6, "left")]
     html, where = folios.atlas_html(stamps, "en")
     roots = (str(theme.STYLES_DIR),)
-    layout = chunks.lay_out(chunks.Job("atlas", html, theme.STYLES_DIR.as_uri() + "/", sheets, roots, "x", output="pdf"))
+    layout = lay_out(Job("atlas", html, theme.STYLES_DIR.as_uri() + "/", sheets, roots, "x", output="pdf"))
     pages = page_texts(layout.data)
     expected = {7: "7", 8: "8", 9: "9", 10: "10", 31: "31", 120: "120"}
     for stamp in stamps:

@@ -1,5 +1,5 @@
-"""Joining chunks into the book (writers/join.py, fragment.py, fontmerge.py): each chunk written
-once per layout, in a fixed order, identical streams kept once, one subset per installed face."""
+"""Joining chunks into the book (writers/print/: assembly.py, fragment.py, fonts.py): each chunk
+written once per layout, in a fixed order, identical streams kept once, one subset per installed face."""
 
 from __future__ import annotations
 
@@ -10,17 +10,18 @@ import pikepdf
 import pytest
 
 from anthology import theme
-from anthology.writers import chunks
-from anthology.writers.join import Joiner
+from anthology.writers.print.cache import Cache, ChunkLayout, Job
+from anthology.writers.print.layout import lay_out
+from anthology.writers.print.assembly import Joiner
 from anthology.writers.pdf import BOOK_FONT, font_available
 
 CSS = f"@page {{ size: 300pt 400pt; margin: 30pt; }} body {{ font-family: '{BOOK_FONT}'; }}"
 ROOT = theme.STYLES_DIR  # a folder the sandbox may read
 
 
-def layout(key: str, text: str) -> chunks.ChunkLayout:
+def layout(key: str, text: str) -> ChunkLayout:
     html = f"<!DOCTYPE html><html lang='en'><body><p>{text}</p><p><i>{text[::-1]}</i></p></body></html>"
-    return chunks.lay_out(chunks.Job(key, html, ROOT.as_uri() + "/", (("about:test", CSS),), (str(ROOT),), key))
+    return lay_out(Job(key, html, ROOT.as_uri() + "/", (("about:test", CSS),), (str(ROOT),), key))
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +70,7 @@ def book(joiner: Joiner, layouts: dict, path) -> None:
     for key in layouts:
         for page in joiner.pages(key):
             joiner.page(page)
-    joiner.finish(pikepdf.new(), [(0, 1, "First", 30, 370, False)], chunks.Cache(path.parent / "cache"))
+    joiner.finish(pikepdf.new(), [(0, 1, "First", 30, 370, False)], Cache(path.parent / "cache"))
     joiner.book.save(path)
 
 

@@ -144,7 +144,7 @@ def test_roles_follow_the_parts(make_manuscript):
 def test_pieces_converted_in_parallel_give_the_same_book(make_manuscript):
     """Two files with the same name in different folders: the second takes the id "-2" in a
     parallel load as in a serial one."""
-    from anthology.writers.chunks import Pool
+    from anthology.writers.print.pool import Pool
 
     piece = "---\ntitle: {t}\nauthor: Bea Author\n---\n\nA paragraph[^n] of {t}.\n\n[^n]: A note.\n"
     root = make_manuscript({

@@ -103,9 +103,11 @@ def _build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool, verbose: bool
         if not quiet:
             out.print(f"up to date: {', '.join(str(p) for p in fresh)}", soft_wrap=True)
         return
-    from .writers.chunks import Pool
+    from .writers.print.pool import Pool
 
-    pool = Pool(jobs, chunk_timeout)  # the layout workers start up while the rest is imported and the manuscript read
+    # the layout workers start up while the rest is imported and the manuscript read; from a
+    # fork server, since this entry point's main module is guarded (pool.py)
+    pool = Pool(jobs, chunk_timeout, start="forkserver")
     from .commands.build import build as run_build
 
     progress = Silent() if quiet else Log(err) if verbose else Bar(err)

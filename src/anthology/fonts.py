@@ -63,7 +63,7 @@ def postscript_files() -> dict[str, tuple[Path, int]]:
     return found
 
 
-# Subsetting for glyphs drawn by id (writers/fontmerge.py): outlines and metrics only.
+# Subsetting for glyphs drawn by id (writers/print/fonts.py): outlines and metrics only.
 SUBSET_SETTINGS = {"retain_gids": True, "recalc_timestamp": False, "name_IDs": [1, 2, 3, 4, 5, 6],
                    "layout_features": [], "notdef_outline": True}
 DROPPED_TABLES = ["GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "kern"]

@@ -1,8 +1,8 @@
 """Print page numbers for the EPUB, read from the print edition's actual layout.
 
-For every page of the laid-out PDF we find the first word that begins on it: the element it
-belongs to (every block of text carries an id shared by both editions) and how many non-space
-characters of that element come before it. The EPUB writer then places a page-break marker at
+For every page of the laid-out PDF the layout worker (writers/print/layout.py) finds the first
+word that begins on it: the element it belongs to (every block of text carries an id shared by
+both editions) and how many non-space characters of that element come before it. The EPUB writer then places a page-break marker at
 the same character in the same element, so "p. 47" means the same words in both editions.
 """
 
@@ -41,49 +41,18 @@ class PageStart:
     offset: int
 
 
-def _text_boxes(box, boxes, ids: tuple[str, ...] = ()):
-    """Yield (text box, ids of its ancestors) in reading order, outside margins, footnote area
-    and generated content (folios, leaders, footnote calls, list markers)."""
-    if isinstance(box, (boxes.MarginBox, boxes.FootnoteAreaBox)):
-        return
-    if box.element_tag and "::" in box.element_tag:
-        return
-    element = getattr(box, "element", None)
-    if element is not None and element.get("id") and (not ids or ids[-1] != element.get("id")):
-        ids = ids + (element.get("id"),)
-    if isinstance(box, boxes.TextBox):
-        yield box, ids
-        return
-    for child in getattr(box, "children", ()):
-        yield from _text_boxes(child, boxes, ids)
-
-
 def label(index: int, body_start: int) -> str:
     """The folio printed on a page: roman before the body, arabic from 1 after."""
     return roman(index + 1) if index < body_start else str(index - body_start + 1)
 
 
-def page_starts(document, body_start: int) -> list[PageStart]:
-    """The first word of every page of a laid-out WeasyPrint document."""
-    from weasyprint.formatting_structure import boxes
+@dataclass(frozen=True)
+class PrintPages:
+    """What the EPUB takes of a laid-out print edition: where each page begins, and the page
+    count of the written file (blank pages added to reach the page multiple included)."""
 
-    seen: dict[str, int] = {}
-    starts = []
-    for index, page in enumerate(document.pages):
-        folio = label(index, body_start)
-        first = None
-        for box, ids in _text_boxes(page._page_box, boxes):
-            if not ids or not box.text.strip():
-                continue
-            element = ids[-1]
-            count = seen.get(element, 0)
-            if first is None:
-                first = PageStart(index, folio, element, count)
-            seen[element] = count + nonspace(box.text)
-        starts.append(first or PageStart(index, folio, None, 0))
-    return starts
-
-
+    starts: list[PageStart]
+    total: int
 
 
 @dataclass

@@ -15,9 +15,10 @@ from ..progress import Silent
 from ..model import Anthology
 from ..readers.manuscript import load
 from ..writers.epub import EpubWriter
-from ..writers.chunks import Pool
+from ..writers.print.edition import PdfWriter
+from ..writers.print.pool import Pool
 from ..uptodate import record
-from ..writers.pdf import PdfWriter, ScreenPdfWriter
+from ..writers.pdf import ScreenPdfWriter
 
 FORMATS = ("pdf", "screen", "epub")
 
@@ -132,7 +133,7 @@ def _write(book, diags: Diagnostics, out_dir: Path, formats: tuple[str, ...], sa
         result.outputs[key] = writer.write(out_dir, check)
     if "epub" in formats:
         say("writing the EPUB")
-        result.outputs["epub"] = EpubWriter(book, diags, printed).write(out_dir)
+        result.outputs["epub"] = EpubWriter(book, diags, printed.printed_pages()).write(out_dir)
     return result
 
 

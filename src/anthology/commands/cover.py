@@ -7,7 +7,7 @@ from pathlib import Path
 from ..cover import CoverGeometry, cover_pdf
 from ..errors import ManuscriptError
 from ..readers.manuscript import load
-from ..writers.pdf import PdfWriter
+from ..writers.print.edition import PdfWriter
 
 
 def cover(manuscript: Path, out_dir: Path, edition: str = "print") -> tuple[Path, CoverGeometry, int]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from ..errors import ManuscriptError
 from ..readers.manuscript import load
 from ..stats import BookStats, book_stats
-from ..writers.pdf import PdfWriter
+from ..writers.print.edition import PdfWriter
 
 
 def stats(manuscript: Path, edition: str = "print", cache: Path | None = Path("build") / ".cache" / "chunks") -> BookStats:

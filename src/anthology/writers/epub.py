@@ -21,7 +21,7 @@ from ..fetcher import RefusedResource, Sandbox, guess_type
 from ..fonts import FAMILY, STYLES, font_files, subset_font
 from ..cover import front_cover_png
 from ..model import Part, Piece
-from ..pagemap import PageMap
+from ..pagemap import PageMap, PrintPages
 from ..placeholder import is_placeholder
 from .base import Writer, build_time
 
@@ -58,12 +58,12 @@ class EpubWriter(Writer):
     name = "epub"
     suffix = ".epub"
 
-    def __init__(self, book, diags: Diagnostics | None = None, layout=None):
-        """`layout` is the print edition's writer once laid out, when the build has one: its
-        pages become the EPUB's page-break markers and page list."""
+    def __init__(self, book, diags: Diagnostics | None = None, printed: PrintPages | None = None):
+        """`printed` is where the print edition's pages begin, when the build has laid it out:
+        they become the EPUB's page-break markers and page list."""
         super().__init__(book)
         self.diags = diags if diags is not None else Diagnostics()
-        self.layout = layout
+        self.printed = printed
         self.page_map: PageMap | None = None
         self.page_files: dict[str, str] = {}
         self.resources: dict[str, tuple[str, bytes]] = {}  # what the manuscript's stylesheets refer to
@@ -133,13 +133,13 @@ class EpubWriter(Writer):
     def contents(self) -> dict[str, bytes]:
         """Every document of the book, with the print edition's page breaks placed in the text."""
         out = {doc.uid: self.content(doc) for doc in self.docs if doc.kind != "nav"}
-        if self.layout is not None:
+        if self.printed is not None:
             text_docs = [d for d in self.docs if d.kind in ("piece", "part")]
             owner = {}
             for doc in text_docs:
                 for element_id in etree.fromstring(out[doc.uid]).xpath("//@id"):
                     owner[str(element_id)] = doc.file_name
-            self.page_map = PageMap.from_starts(self.layout.page_starts(), set(owner), self.layout.pages)
+            self.page_map = PageMap.from_starts(self.printed.starts, set(owner), self.printed.total)
             for doc in text_docs:
                 out[doc.uid] = self.page_map.insert_markers(out[doc.uid], doc is text_docs[-1])
             for start, element_id, _ in self.page_map.resolved():

@@ -15,11 +15,11 @@ from dataclasses import astuple
 
 import pikepdf
 
-from ..cachestore import CacheDamaged
-from ..pdfx import bare_cff
+from ...cachestore import CacheDamaged
+from ...pdfx import bare_cff
 from .bookfile import BookFile
-from .chunks import Cache, ChunkLayout
-from .fontmerge import Merged
+from .cache import Cache, ChunkLayout
+from .fonts import Merged
 from .fragment import Fragment, PageText, shell_fragment, unpack
 
 PLACE = re.compile(rb"\0([LG])([^\0]*)\0")  # see fragment.py

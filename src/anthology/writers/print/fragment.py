@@ -4,7 +4,7 @@ Joining chunks through pikepdf held the whole book's object graph in the main pr
 it was saved (about 19 KB a page: 270 MB at 5,000 pages). A fragment instead holds the
 objects a chunk's pages draw on, each as its PDF text, with its references to the chunk's own
 objects numbered from 0 (`\\0L3\\0`) and those to objects the whole book shares named
-(`\\0Gfont/EBGaramond-Regular/program\\0`): the book (join.py) numbers them as it writes them
+(`\\0Gfont/EBGaramond-Regular/program\\0`): the book (assembly.py) numbers them as it writes them
 to its file, one chunk at a time, and keeps only each page's dictionary until the end.
 """
 
@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import msgpack
 import pikepdf
 
-from .. import pdfx
-from .fontmerge import Faces, FontUse
+from ... import pdfx
+from .fonts import Faces, FontUse
 
 # A reference `12 0 R`, or a literal string (pikepdf writes its parentheses escaped), whose
 # text is never a reference.
@@ -167,7 +167,7 @@ def make(pdf_bytes: bytes, faces: Faces, forms: bool = False, colour: str | None
         pdfx.convert(pdf, colour)
         named: dict[tuple[int, int], bytes] = {}
         out.fonts = faces.take(pdf, named)
-        if colour == "pdf/x-1a":  # the faces taken are made bare when the book writes them (join.py)
+        if colour == "pdf/x-1a":  # the faces taken are made bare when the book writes them (assembly.py)
             pdfx.bare_fonts(pdf, skip=named)
         walk = _Walk(pdf, named)
         shared: dict[bytes, pikepdf.Object] = {}

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import tinycss2
 
-from ..cachestore import CacheDamaged
-from . import chunks
+from ...cachestore import CacheDamaged
+from .cache import Cache, ChunkLayout
 
 MARGIN_BOXES = {"top-left-corner", "top-left", "top-center", "top-right", "top-right-corner",
                 "bottom-left-corner", "bottom-left", "bottom-center", "bottom-right", "bottom-right-corner",
@@ -169,10 +169,10 @@ class Atlas:
     folios of an atlas document no longer in the cache (or damaged) are laid out again, all
     of them, so that the document made again is the one that was lost."""
 
-    def __init__(self, cache: chunks.Cache, key: str):
+    def __init__(self, cache: Cache, key: str):
         self.cache = cache
         self.key = key
-        self.docs: dict[str, chunks.ChunkLayout] = {}  # atlas documents laid out in this build
+        self.docs: dict[str, ChunkLayout] = {}  # atlas documents laid out in this build
         self.pending: dict[str, dict[str, int]] = {}  # job key: where its stamps are
         index = cache.get_json(f"folios-{key}")
         if not isinstance(index, dict):
@@ -195,7 +195,7 @@ class Atlas:
     def missing(self, stamps: set[Stamp]) -> list[Stamp]:
         return sorted(s for s in stamps if s.key not in self.index)
 
-    def add(self, digest: str, pages: dict[str, int], layout: chunks.ChunkLayout) -> None:
+    def add(self, digest: str, pages: dict[str, int], layout: ChunkLayout) -> None:
         self.docs[digest] = layout
         for key, page in pages.items():
             self.index[key] = [digest, page, bool(layout.drawn[page])]

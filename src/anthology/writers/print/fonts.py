@@ -25,8 +25,8 @@ import pikepdf
 from fontTools.pens.recordingPen import RecordingPen
 from fontTools.ttLib import TTFont
 
-from ..fonts import DROPPED_TABLES, SUBSET_SETTINGS, embedded_name, postscript_files, subset_glyphs
-from . import chunks
+from ...fonts import DROPPED_TABLES, SUBSET_SETTINGS, embedded_name, postscript_files, subset_glyphs
+from .cache import Cache, ChunkLayout, digest
 
 
 def cff_face(obj: pikepdf.Object, names: dict[str, str | None]) -> str | None:
@@ -172,19 +172,19 @@ class Merged:
             for gid, value in use.text.items():
                 text.setdefault(gid, value)  # the first text found for a glyph is kept
 
-    def faces(self, cache: chunks.Cache):
+    def faces(self, cache: Cache):
         """(face, font program, width array, ToUnicode map) of every face, in the order of
         their identities (file digest and face index)."""
         for name in sorted(self.widths):
             widths = self.widths[name]
             gids = set(widths)
             path, index = self.sources[name]
-            key = chunks.digest("font", name, ",".join(map(str, sorted(gids))),
+            key = digest("font", name, ",".join(map(str, sorted(gids))),
                                 repr(SUBSET_SETTINGS), repr(DROPPED_TABLES))
             hit = cache.get(key)
             data = hit.data if hit is not None else subset_glyphs(path, gids, index)
             if hit is None:
-                cache.put(key, chunks.ChunkLayout(name, 0, [], [], data=data))
+                cache.put(key, ChunkLayout(name, 0, [], [], data=data))
             yield name, data, width_array(widths).unparse(), to_unicode(self.text[name])
 
 
