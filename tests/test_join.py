@@ -1,5 +1,6 @@
-"""Joining chunks into the book (writers/print/: assembly.py, fragment.py, fonts.py): each chunk
-written once per layout, in a fixed order, identical streams kept once, one subset per installed face."""
+"""Assembling chunks into the book with pikepdf (writers/print/: assembly.py, fonts.py): each
+chunk copied once per layout, in a fixed order, identical objects kept once, one subset per
+face identified by its file's content."""
 
 from __future__ import annotations
 
@@ -10,25 +11,31 @@ import pikepdf
 import pytest
 
 from anthology import theme
+from anthology.writers.pdf import BOOK_FONT, font_available
+from anthology.writers.print.assembly import Assembly
 from anthology.writers.print.cache import Cache, ChunkLayout, Job
 from anthology.writers.print.layout import lay_out
-from anthology.writers.print.assembly import Joiner
-from anthology.writers.pdf import BOOK_FONT, font_available
 
 CSS = f"@page {{ size: 300pt 400pt; margin: 30pt; }} body {{ font-family: '{BOOK_FONT}'; }}"
 ROOT = theme.STYLES_DIR  # a folder the sandbox may read
 
 
-def layout(key: str, text: str) -> ChunkLayout:
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    return tmp_path_factory.mktemp("cache")
+
+
+def layout(key: str, text: str, store) -> ChunkLayout:
     html = f"<!DOCTYPE html><html lang='en'><body><p>{text}</p><p><i>{text[::-1]}</i></p></body></html>"
-    return lay_out(Job(key, html, ROOT.as_uri() + "/", (("about:test", CSS),), (str(ROOT),), key))
+    return lay_out(Job(key, html, ROOT.as_uri() + "/", (("about:test", CSS),), (str(ROOT),), key, store=str(store)))
 
 
 @pytest.fixture(scope="module")
-def laid_out():
+def laid_out(store):
     if not font_available(BOOK_FONT):
         pytest.skip(f"{BOOK_FONT} is not installed")
-    return layout("a", "Aardvarks amble after autumn. " * 40), layout("b", "Zebras zigzag, quizzically. " * 40)
+    return (layout("a", "Aardvarks amble after autumn. " * 40, store),
+            layout("b", "Zebras zigzag, quizzically. " * 40, store))
 
 
 @pytest.fixture
@@ -37,50 +44,50 @@ def two(laid_out):
     return tuple(replace(chunk) for chunk in laid_out)
 
 
-def test_chunks_are_written_in_order_once_per_layout(two):
+def test_chunks_are_copied_in_order_once_per_layout(two, store):
     a, b = two
-    joiner = Joiner(["a", "b"])
-    joiner.offer("b", b)
-    joiner.offer("shell", a)  # not a chunk of the book: ignored
-    assert not joiner.step()  # b waits for a: the order of the objects in the file is fixed
-    joiner.offer("a", a)
-    assert joiner.step() and joiner.step() and not joiner.step()
-    pages = joiner.pages("a")
-    joiner.copy_all({"a": a, "b": b})
-    assert joiner.pages("a") is pages  # known: not written again
-    again = layout("a", "Aardvarks amble after autumn, again. " * 40)
-    joiner.offer("a", again)
-    assert not joiner.step()  # laid out again after its turn: the book is written again, in order
-    joiner.copy_all({"a": again, "b": b})
-    assert joiner.pages("a") is not pages and joiner.written == {"a": again, "b": b}
+    assembly = Assembly(["a", "b"])
+    assembly.offer("b", b)
+    assembly.offer("shell", a)  # not a chunk of the book: ignored
+    assert not assembly.step()  # b waits for a: the order of the pages' objects is fixed
+    assembly.offer("a", a)
+    assert assembly.step() and assembly.step() and not assembly.step()
+    pages = assembly.pages("a")
+    assembly.copy_all({"a": a, "b": b})
+    assert assembly.pages("a") is pages  # known: not copied again
+    again = layout("a", "Aardvarks amble after autumn, again. " * 40, store)
+    assembly.offer("a", again)
+    assert not assembly.step()  # laid out again after its turn: the book is assembled again, in order
+    assembly.copy_all({"a": again, "b": b})
+    assert assembly.pages("a") is not pages and assembly.written == {"a": again, "b": b}
 
 
 def test_late_chunks_wait_for_the_end(two):
     a, b = two
-    joiner = Joiner(["a", "b"], late=["b"])
-    joiner.offer("a", a)
-    joiner.offer("b", b)
-    assert joiner.step() and not joiner.step()  # b prints page numbers: written last, once
-    joiner.copy_all({"a": a, "b": b})
-    assert list(joiner.written) == ["a", "b"]
+    assembly = Assembly(["a", "b"], late=["b"])
+    assembly.offer("a", a)
+    assembly.offer("b", b)
+    assert assembly.step() and not assembly.step()  # b prints page numbers: copied last, once
+    assembly.copy_all({"a": a, "b": b})
+    assert list(assembly.written) == ["a", "b"]
 
 
-def book(joiner: Joiner, layouts: dict, path) -> None:
-    joiner.copy_all(layouts)
+def book(assembly: Assembly, layouts: dict, path) -> None:
+    assembly.copy_all(layouts)
     for key in layouts:
-        for page in joiner.pages(key):
-            joiner.page(page)
-    joiner.finish(pikepdf.new(), [(0, 1, "First", 30, 370, False)], Cache(path.parent / "cache"))
-    joiner.book.save(path)
+        for page in assembly.pages(key):
+            assembly.page(page)
+    with pikepdf.new() as shell:
+        assembly.finish(shell, [(0, 1, "First", 30, 370, False)]).save(path)
 
 
-def test_the_book_has_one_subset_per_face_and_all_the_text(two, tmp_path):
+def test_the_book_has_one_subset_per_face_and_all_the_text(two, store, tmp_path):
     a, b = two
-    joiner = Joiner(["a", "b"])
-    uses = [use for key in (a, b) for use in joiner.fragment(key).fonts]
-    faces = {use.face for use in uses}  # by file digest and face index
-    assert len(faces) == 2 and any("Italic" in use.path for use in uses)
-    book(joiner, {"a": a, "b": b}, tmp_path / "book.pdf")
+    assembly = Assembly(["a", "b"], cache=Cache(store))
+    faces = {face for layout in (a, b) for face, *_ in layout.faces.values()}
+    assert len(faces) == 2  # regular and italic, by file digest and face index
+    assert all(len(key.split("-")[0]) == 64 for key in faces)
+    book(assembly, {"a": a, "b": b}, tmp_path / "book.pdf")
     assert subprocess.run(["qpdf", "--check", str(tmp_path / "book.pdf")], capture_output=True).returncode == 0
     with pikepdf.open(tmp_path / "book.pdf") as pdf:
         assert len(pdf.pages) == a.pages + b.pages
@@ -100,13 +107,13 @@ def test_the_book_has_one_subset_per_face_and_all_the_text(two, tmp_path):
     assert all(line.split()[-5] == "yes" for line in fonts_out.splitlines()[2:])  # embedded
 
 
-def test_identical_objects_are_kept_once(two, tmp_path):
+def test_identical_objects_are_kept_once(two, store, tmp_path):
     a, _ = two
-    joiner = Joiner(["a", "copy"])
+    assembly = Assembly(["a", "copy"], cache=Cache(store))
     same = replace(a, key="copy")  # the same bytes, another chunk
-    book(joiner, {"a": a, "copy": same}, tmp_path / "book.pdf")
-    first, second = joiner.pages("a"), joiner.pages("copy")
-    assert first[0].contents == second[0].contents
+    book(assembly, {"a": a, "copy": same}, tmp_path / "book.pdf")
+    first, second = assembly.pages("a"), assembly.pages("copy")
+    assert first[0].Contents.objgen == second[0].Contents.objgen
     with pikepdf.open(tmp_path / "book.pdf") as pdf:
         assert pdf.pages[0].Contents.objgen == pdf.pages[a.pages].Contents.objgen
         fonts = [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and o.get("/Subtype") == "/Type0"]

@@ -5,12 +5,12 @@ A cache folder holds two kinds of file, each written atomically (atomic.py):
 - **records**, `<name>.json`: a header line `anthology-cache <format> <sha256 of the rest>`,
   then JSON. A record is read only when the digest in its header is the digest of what
   follows it.
-- **blobs**, `blobs/<sha256>`: bytes named by their digest (a chunk's fragment, packed with
-  msgpack; a PDF; a font program), which is computed once when the blob is written and
-  checked again whenever it is read.
+- **blobs**, `blobs/<sha256>`: bytes named by their digest (a chunk's PDF, a font file or
+  program), which is computed once when the blob is written and checked again whenever it
+  is read.
 
-Nothing in the cache is ever unpickled or evaluated: JSON and msgpack decode to plain
-values. An entry that does not check out (emptied, truncated, a byte flipped, edited, a file
+Nothing in the cache is ever unpickled or evaluated: JSON decodes to plain values, and a blob
+is read as a PDF or a font, never run. An entry that does not check out (emptied, truncated, a byte flipped, edited, a file
 of some other format such as a pickle planted under an entry's name) is *damaged*: it is
 deleted, reported once through `report` (the build prints "the cache entry … was damaged;
 rebuilt"), and read as missing, so that the build makes it again.

@@ -47,30 +47,15 @@ def subset_font(path: Path, text: str) -> bytes:
     return out.getvalue()
 
 
-def postscript_files() -> dict[str, tuple[Path, int]]:
-    """PostScript name → (file, face index) of every installed font, to find where an embedded
-    subset came from. A collection (.ttc, .otc) holds several faces, each at its index."""
-    if not shutil.which("fc-list"):
-        return {}
-    out = subprocess.run(["fc-list", "--format", "%{postscriptname}|%{index}|%{file}\n"], capture_output=True,
-                         text=True, check=False).stdout
-    found: dict[str, tuple[Path, int]] = {}
-    for line in out.splitlines():
-        name, _, rest = line.partition("|")
-        index, _, path = rest.partition("|")
-        if name and path and index.isdigit():
-            found.setdefault(name, (Path(path), int(index)))
-    return found
-
-
 # Subsetting for glyphs drawn by id (writers/print/fonts.py): outlines and metrics only.
+# Hinting left out and CFF desubroutinized, as WeasyPrint's own subsets are.
 SUBSET_SETTINGS = {"retain_gids": True, "recalc_timestamp": False, "name_IDs": [1, 2, 3, 4, 5, 6],
-                   "layout_features": [], "notdef_outline": True}
+                   "layout_features": [], "notdef_outline": True, "hinting": False, "desubroutinize": True}
 DROPPED_TABLES = ["GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "kern"]
 
 
-def subset_glyphs(path: Path, gids: set[int], index: int = 0) -> bytes:
-    """The face at `index` of a font file (0 but in a collection) reduced to the glyphs `gids`,
+def subset_glyphs(data: bytes, gids: set[int], index: int = 0) -> bytes:
+    """The face at `index` of a font file's bytes (0 but in a collection) reduced to the glyphs `gids`,
     each keeping its glyph id (as WeasyPrint's own subsets do), so one subset can serve pages
     laid out separately. A PDF draws glyphs by id: the shaping tables (GSUB, GPOS) and the
     licence text in the names stay behind. Ids past the face's last glyph are not glyphs of
@@ -79,7 +64,7 @@ def subset_glyphs(path: Path, gids: set[int], index: int = 0) -> bytes:
 
     options = subset.Options(**SUBSET_SETTINGS)
     options.drop_tables += DROPPED_TABLES
-    font = TTFont(path, recalcTimestamp=False, fontNumber=index)
+    font = TTFont(io.BytesIO(data), recalcTimestamp=False, fontNumber=index)
     count = len(font.getGlyphOrder())
     subsetter = subset.Subsetter(options)
     subsetter.populate(gids=sorted({g for g in gids if g < count} | {0}))
@@ -87,12 +72,3 @@ def subset_glyphs(path: Path, gids: set[int], index: int = 0) -> bytes:
     out = io.BytesIO()
     font.save(out)
     return out.getvalue()
-
-
-def embedded_name(data: bytes) -> str | None:
-    """The PostScript name inside an embedded OpenType font program."""
-    try:
-        font = TTFont(io.BytesIO(data), lazy=True)
-        return font["name"].getDebugName(6) or (font["CFF "].cff.fontNames[0] if "CFF " in font else None)
-    except Exception:  # a font program we cannot read stays as it is
-        return None

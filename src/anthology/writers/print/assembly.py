@@ -1,67 +1,137 @@
-"""The print PDF joined from its chunks' fragments, written while the pool lays out.
+"""The print PDF assembled with pikepdf (qpdf) from its chunks' PDFs, while the pool lays out.
 
-Each chunk's objects go to the book's file (bookfile.py) in a fixed order, one chunk each
-time the build would otherwise wait for the pool; only its pages' dictionaries are kept, to
-be written once every page's place and folio is known (`PdfWriter.write`). So the memory a
-build takes does not grow with the book, and after an edit little is left to do once the
-edited piece is laid out: the pages, the folios, the outline, the fonts, the catalogue.
+Each chunk's pages are copied into the book in a fixed order, one chunk each time the build
+would otherwise wait for the pool; identical objects (colour profiles, images, the footnote
+rule's group, graphics states) are kept once, by a digest of their content and of all they
+refer to. Once every page's place is known, the pages go into the page tree in book order,
+blank versos among them, each with its folio drawn over it from the atlas (folios.py); the
+faces are subset once for the whole book (fonts.py); the shell WeasyPrint wrote gives the
+book its identity (metadata, language, PDF/X output intent), and the outline is written with
+pikepdf's own outline API.
 """
 
 from __future__ import annotations
 
-import re
-import zlib
-from dataclasses import astuple
+import hashlib
+import io
 
 import pikepdf
+from pikepdf import Array, Dictionary, Name, Stream
 
 from ...cachestore import CacheDamaged
-from ...pdfx import bare_cff
-from .bookfile import BookFile
+from ...pdfx import bare_fonts
 from .cache import Cache, ChunkLayout
-from .fonts import Merged
-from .fragment import Fragment, PageText, shell_fragment, unpack
+from .fonts import Faces
 
-PLACE = re.compile(rb"\0([LG])([^\0]*)\0")  # see fragment.py
+BOXES = ("/MediaBox", "/CropBox", "/BleedBox", "/TrimBox", "/ArtBox")
+SHELL_LEFT_OUT = {"/Type", "/Pages", "/Outlines", "/Names", "/PageMode"}  # the book has its own
 
 
-class Joiner:
-    """The book's PDF being written: each chunk's objects once, in one fixed order, whatever
-    order their layouts come in, so that a build gives the same bytes whether its layouts came
-    from the pool or the cache. The chunks that print other chunks' page numbers (contents,
-    index) come last (`late`): they may be laid out again once every page count is known."""
+class Interned:
+    """One copy of identical objects: each indirect object reachable from what is offered is
+    known by a digest of its content and of the digests of what it refers to (so two copies
+    of one image in two chunks are one), and a reference to a copy is made a reference to
+    the first one. An object within a reference cycle is left as it is."""
 
-    def __init__(self, order, late=(), cache: Cache | None = None, classic: bool = False):
+    def __init__(self):
+        self.first: dict[bytes, pikepdf.Object] = {}
+        self.digests: dict[tuple[int, int], bytes | None] = {}
+
+    def offer(self, obj: pikepdf.Object, skip=()) -> None:
+        """Intern what a container (a page, a resource dictionary) refers to."""
+        self._walk(obj, skip)
+
+    def _digest(self, obj) -> bytes | None:
+        """The digest of any value; None within a reference cycle."""
+        if isinstance(obj, pikepdf.Object) and obj.is_indirect:
+            return self._indirect(obj)
+        if isinstance(obj, (Dictionary, Array, Stream)):
+            return self._walk(obj)
+        if isinstance(obj, pikepdf.Object):
+            return obj.unparse()
+        return repr(obj).encode()
+
+    def _indirect(self, obj: pikepdf.Object) -> bytes | None:
+        key = obj.objgen
+        if key in self.digests:
+            return self.digests[key]
+        self.digests[key] = None  # until known: a cycle leaves it None
+        found = self._walk(obj)
+        if found is not None:
+            self.first.setdefault(found, obj)
+        self.digests[key] = found
+        return found
+
+    def _walk(self, obj, skip=()) -> bytes | None:
+        """The digest of a container's content, each reference in it replaced by the first
+        copy of what it refers to."""
+        h = hashlib.sha256()
+        known = True
+        if isinstance(obj, Array):
+            h.update(b"[")
+            for i, item in enumerate(obj):
+                part = self._digest(item)
+                self._swap(obj, i, item, part)
+                known = known and part is not None
+                h.update(b"\0" + (part or b""))
+        else:
+            h.update(b"<<")
+            for name in sorted(obj.keys()):
+                if name in skip or (isinstance(obj, Stream) and name == "/Length"):
+                    continue
+                item = obj[name]
+                part = self._digest(item)
+                self._swap(obj, name, item, part)
+                known = known and part is not None
+                h.update(b"\0" + name.encode() + b"\0" + (part or b""))
+            if isinstance(obj, Stream):
+                h.update(b"stream\0" + obj.read_raw_bytes())
+        return h.digest() if known else None
+
+    def _swap(self, container, where, item, digest: bytes | None) -> None:
+        if digest is None or not (isinstance(item, pikepdf.Object) and item.is_indirect):
+            return
+        first = self.first.get(digest)
+        if first is not None and first.objgen != item.objgen:
+            container[where] = first
+
+
+class Assembly:
+    """The book's PDF being assembled: each chunk's pages copied once, in one fixed order,
+    whatever order their layouts come in, so that a build gives the same bytes whether its
+    layouts came from the pool or the cache. The chunks that print other chunks' page numbers
+    (contents, index) come last (`late`): they may be laid out again once every page count
+    is known."""
+
+    def __init__(self, order, late=(), cache: Cache | None = None, variant: str | None = None):
         self.order = list(order)
-        self.classic = classic  # PDF/X-1a: a PDF 1.4 file, no object or cross-reference streams
         self.late = set(late)
         self.cache = cache or Cache(None)
+        self.variant = variant
         self.offered: dict[str, ChunkLayout] = {}  # the latest layout of each chunk
         self._start()
 
     def _start(self) -> None:
-        if getattr(self, "book", None) is not None:
-            self.book.close()
-        self.book = BookFile(classic=self.classic)
-        self.next = 0  # where in the order the next chunk to write is
+        self.book = pikepdf.new()
+        self.sources: list[pikepdf.Pdf] = []  # open until the book is saved: qpdf copies their streams then
+        self.next = 0  # where in the order the next chunk to copy is
         self.written: dict[str, ChunkLayout] = {}
-        self.page_texts: dict[str, list[PageText]] = {}
-        self.shared: dict[bytes, int] = {}  # by digest: the one copy of identical objects (fragment.py)
-        self.named: dict[bytes, int] = {}  # the objects the whole book shares (fonts, page tree)
-        self.fonts = Merged()
-        self.atlases: dict[str, list[tuple[bytes, bytes]]] = {}  # each folio atlas's forms
-        self.forms: dict[tuple[str, int], int] = {}
-        self.kids: list[int] = []
-        self.boxes: list[bytes] = []  # of the last two pages
+        self.copied: dict[str, list[pikepdf.Object]] = {}  # each chunk's pages in the book
+        self.interned = Interned()
+        self.fonts = Faces()
+        self.atlases: dict[str, pikepdf.Pdf] = {}
+        self.forms: dict[tuple[str, int], pikepdf.Object] = {}
+        self.sequence: list[pikepdf.Object] = []  # the pages in book order, once placed
+        self.wrappers: tuple[Stream, Stream] | None = None
 
     def offer(self, key: str, layout: ChunkLayout) -> None:
-        """A chunk's layout, to write in its turn."""
+        """A chunk's layout, to copy in its turn."""
         if key in self.order:
             self.offered[key] = layout
 
     def step(self) -> bool:
-        """Write the next chunk in the order if its layout is known; False if it is not yet,
-        or it is one of the late ones (or every chunk is written)."""
+        """Copy the next chunk in the order if its layout is known; False if it is not yet,
+        or it is one of the late ones (or every chunk is copied)."""
         if self.next < len(self.order):
             key = self.order[self.next]
             if key in self.late or key not in self.offered:
@@ -72,182 +142,118 @@ class Joiner:
         return False
 
     def copy_all(self, layouts: dict[str, ChunkLayout]) -> None:
-        """Write every chunk not written yet, in the order; start again if one written was
-        laid out again since (a wider gutter: every chunk was)."""
+        """Copy every chunk not copied yet, in the order; start again if one copied was laid
+        out again since (a wider gutter: every chunk was)."""
         if any(layout is not layouts[key] for key, layout in self.written.items()):
+            self.close()
             self._start()
         for key in self.order:
             if key not in self.written:
                 self.add(key, layouts[key])
         self.next = len(self.order)
 
-    def pages(self, key: str) -> list[PageText]:
-        return self.page_texts[key]
+    def pages(self, key: str) -> list[pikepdf.Object]:
+        return self.copied[key]
 
-    def fragment(self, layout: ChunkLayout) -> Fragment:
-        return read_fragment(self.cache, layout.blob, self.cache.data(layout), not layout.data)
+    def open(self, layout: ChunkLayout) -> pikepdf.Pdf:
+        """A layout's PDF, kept open until the book is saved; one read from the cache that is
+        not a PDF is damaged."""
+        data = self.cache.data(layout)
+        try:
+            pdf = pikepdf.open(io.BytesIO(data))
+        except pikepdf.PdfError:
+            if layout.data:
+                raise
+            self.cache.store.discard(self.cache.store.blob_path(layout.blob))
+            raise CacheDamaged("a layout in the cache was damaged: build again") from None
+        self.sources.append(pdf)
+        return pdf
 
     def add(self, key: str, layout: ChunkLayout) -> None:
-        fragment = self.fragment(layout)
-        numbers = self.write_objects(fragment.objects)
-        self.page_texts[key] = [PageText(*(self.resolve(part, numbers) for part in astuple(page)))
-                                for page in fragment.pages]
-        self.fonts.add(fragment.fonts)
+        pdf = self.open(layout)
+        pages = []
+        for page in pdf.pages:
+            copy = self.book.copy_foreign(page.obj)
+            if "/Annots" in copy:  # links: none in print
+                del copy["/Annots"]
+            self.fonts.take(copy, layout.faces)
+            self.interned.offer(copy, skip=("/Parent",))
+            pages.append(copy)
+        self.copied[key] = pages
         self.written[key] = layout
 
-    def write_objects(self, objects) -> list[int]:
-        """Number a fragment's objects (one copy of identical ones in the book) and write them."""
-        numbers, new = [], []
-        for text, data, digest in objects:
-            number = self.shared.get(digest) if digest is not None else None
-            if number is None:
-                number = self.book.reserve()
-                new.append(len(numbers))
-                if digest is not None:
-                    self.shared[digest] = number
-            numbers.append(number)
-        for i in new:
-            text, data, _ = objects[i]
-            text = self.resolve(text, numbers)
-            if data is None:
-                self.book.add(numbers[i], text)
-            else:
-                self.book.add_stream(numbers[i], text, data)
-        return numbers
-
-    def resolve(self, text: bytes, numbers: list[int]) -> bytes:
-        def sub(match: re.Match) -> bytes:
-            if match.group(1) == b"L":
-                return b"%d 0 R" % numbers[int(match.group(2))]
-            return b"%d 0 R" % self.global_(match.group(2))
-        return PLACE.sub(sub, text)
-
-    def global_(self, name: bytes) -> int:
-        """The number of an object the whole book shares, written at the end (`finish`)."""
-        if name not in self.named:
-            self.named[name] = self.book.reserve()
-        return self.named[name]
-
     # --- the pages, once placed ---------------------------------------------------------------
-    def form(self, digest: str, page: int, atlas) -> int:
-        """The form XObject of a folio: a page of an atlas document (folios.py), whose fragment
-        `atlas(digest)` reads when the book first wants one of its pages."""
-        if digest not in self.atlases:
-            blob, data = atlas(digest)
-            fragment = read_fragment(self.cache, blob, data, bool(blob))
-            numbers = self.write_objects(fragment.objects)
-            self.fonts.add(fragment.fonts)
-            self.atlases[digest] = [(self.resolve(d, numbers), data) for d, data in fragment.forms]
+    def form(self, digest: str, page: int, atlas) -> pikepdf.Object:
+        """The form XObject of a folio: a page of an atlas document (folios.py), whose layout
+        `atlas(digest)` gives when the book first wants one of its pages."""
         if (digest, page) not in self.forms:
-            self.forms[digest, page] = number = self.book.reserve()
-            self.book.add_stream(number, *self.atlases[digest][page])
+            if digest not in self.atlases:
+                self.atlases[digest] = self.open(atlas(digest))
+            source = self.atlases[digest]
+            form = self.book.copy_foreign(pikepdf.Page(source.pages[page]).as_form_xobject())
+            self.fonts.take(form, atlas(digest).faces)
+            self.interned.offer(form)
+            self.forms[digest, page] = form
         return self.forms[digest, page]
 
-    def page(self, text: PageText, folio: int | None = None) -> None:
-        """Write a page, its folio drawn over it (between two streams every page shares:
-        `q` before its content, `Q q /Folio Do Q` after)."""
-        xobjects, contents = text.xobjects, text.contents
+    def page(self, page: pikepdf.Object, folio: pikepdf.Object | None = None) -> None:
+        """Place a page, its folio drawn over it (between two streams every page shares: `q`
+        before its content, `Q q /Folio Do Q` after)."""
         if folio is not None:
-            xobjects += b" /Folio %d 0 R" % folio
-            contents = b"%d 0 R %s %d 0 R" % (self.wrapper(b"before", b"q\n"), contents,
-                                              self.wrapper(b"after", b"\nQ q /Folio Do Q\n"))
-        resources = text.resources + (b" /XObject << %s >>" % xobjects if xobjects else b"")
-        self._page(b"%s %s /Resources << %s >> /Contents [ %s ]" % (text.boxes, text.head, resources, contents),
-                   text.boxes)
+            if self.wrappers is None:
+                self.wrappers = (self.book.make_stream(b"q\n"), self.book.make_stream(b"\nQ q /Folio Do Q\n"))
+            resources = Dictionary(page.get("/Resources", Dictionary()))  # its own: pages share theirs
+            xobjects = Dictionary(resources.get("/XObject", Dictionary()))
+            xobjects.Folio = folio
+            resources.XObject = xobjects
+            page.Resources = resources
+            contents = page.get("/Contents")
+            streams = list(contents) if isinstance(contents, Array) else [contents] if contents is not None else []
+            page.Contents = Array([self.wrappers[0], *streams, self.wrappers[1]])
+        self.sequence.append(page)
 
     def blank(self) -> None:
         """A truly blank page, with the boxes of the page two before it (the same side)."""
-        boxes = self.boxes[0]
-        self._page(b"%s /Resources << >>" % boxes, boxes)
-
-    def _page(self, entries: bytes, boxes: bytes) -> None:
-        number = self.book.reserve()
-        self.book.add(number, b"<< /Type /Page /Parent %d 0 R %s >>" % (self.global_(b"pages"), entries))
-        self.kids.append(number)
-        self.boxes = (self.boxes + [boxes])[-2:]
-
-    def wrapper(self, name: bytes, data: bytes) -> int:
-        if name not in self.named:
-            self.book.add_stream(self.global_(name), b"<< >>", data)
-        return self.named[name]
+        model = self.sequence[-2] if len(self.sequence) > 1 else self.sequence[-1]
+        page = Dictionary(Type=Name.Page, Resources=Dictionary())
+        for box in BOXES:
+            if box in model:
+                page[box] = Array(list(model[box]))
+        self.sequence.append(self.book.make_indirect(page))
 
     # --- the end --------------------------------------------------------------------------------
-    def finish(self, shell: pikepdf.Pdf, bookmarks, cache: Cache) -> None:
-        """The fonts, page tree, outline and catalogue, the shell's identity (metadata,
-        language, PDF/X output intent) and document information, and the cross-reference."""
-        for face, program, widths, unicode in self.fonts.faces(cache):
-            prefix = b"font/" + face.encode()
-            subtype = b"/OpenType"
-            if self.classic and (cff := bare_cff(program)) is not None:  # PDF 1.4 knows CFF, not OpenType
-                program, subtype = cff, b"/CIDFontType0C"
-            self.book.add_stream(self.global_(prefix + b"/program"), b"<< /Subtype %s /Filter /FlateDecode >>" % subtype,
-                                 zlib.compress(program))
-            self.book.add(self.global_(prefix + b"/widths"), widths)
-            self.book.add_stream(self.global_(prefix + b"/unicode"), b"<< /Filter /FlateDecode >>",
-                                 zlib.compress(unicode))
-        self.book.add(self.global_(b"pages"), b"<< /Type /Pages /Kids [ %s ] /Count %d >>"
-                      % (b" ".join(b"%d 0 R" % k for k in self.kids), len(self.kids)))
-        fragment = shell_fragment(shell)
-        numbers = self.write_objects(fragment.objects)
-        catalog, info = self.resolve(fragment.catalog, numbers), self.resolve(fragment.info, numbers)
-        outline = self.outline(bookmarks)
-        root = self.book.reserve()
-        self.book.add(root, b"<< /Type /Catalog /Pages %d 0 R %s%s >>" % (
-            self.global_(b"pages"), catalog, b" /Outlines %d 0 R" % outline if outline else b""))
-        info_number = self.book.reserve()
-        self.book.add(info_number, info)
-        self.book.finish(root, info_number, str(shell.pdf_version))
+    def finish(self, shell: pikepdf.Pdf, bookmarks) -> pikepdf.Pdf:
+        """The page tree, the faces subset once, the outline, and the shell's identity
+        (catalogue entries and document information): the book, to save."""
+        book = self.book
+        for page in self.sequence:
+            book.pages.append(pikepdf.Page(page))
+        self.fonts.finish(book, self.cache)
+        if self.variant == "pdf/x-1a":
+            bare_fonts(book)  # PDF 1.4 knows CFF, not OpenType (pdfx.py)
+        for name, value in shell.Root.items():
+            if name not in SHELL_LEFT_OUT:
+                book.Root[name] = book.copy_foreign(value if value.is_indirect else shell.make_indirect(value))
+        info = shell.trailer.get("/Info")
+        if info is not None:
+            book.trailer.Info = book.copy_foreign(info if info.is_indirect else shell.make_indirect(info))
+        self.outline(bookmarks)
+        return book
 
-    def outline(self, bookmarks) -> int | None:
+    def outline(self, bookmarks) -> None:
         """The outline of (page, level, label, x, y, closed) bookmarks in book order: each under
         the last one before it of a higher level (a smaller number), as WeasyPrint nests them."""
-        root: dict = {"children": [], "number": self.book.reserve()}
-        stack = [(0, root)]
-        for page, level, label, x, y, closed in bookmarks:
-            item = {"children": [], "number": self.book.reserve(), "page": self.kids[page], "label": label,
-                    "x": x, "y": y, "closed": closed}
-            while stack[-1][0] >= level:
-                stack.pop()
-            stack[-1][1]["children"].append(item)
-            stack.append((level, item))
-        if not root["children"]:
-            self.book.add(root["number"], b"<< /Type /Outlines /Count 0 >>")
-            return root["number"]
-        self._outline_item(root, None)
-        return root["number"]
+        with self.book.open_outline() as outline:
+            stack: list[tuple[int, list]] = [(0, outline.root)]
+            for page, level, label, x, y, closed in bookmarks:
+                item = pikepdf.OutlineItem(label, page, pikepdf.PageLocation.XYZ, left=x, top=y)
+                item.is_closed = bool(closed)
+                while stack[-1][0] >= level:
+                    stack.pop()
+                stack[-1][1].append(item)
+                stack.append((level, item.children))
 
-    def _outline_item(self, item: dict, parent: int | None, prev: int | None = None, next_: int | None = None) -> int:
-        """Write an outline item and those under it; its visible descendants' count."""
-        children = item["children"]
-        visible = 0
-        for i, child in enumerate(children):
-            below = self._outline_item(child, item["number"], children[i - 1]["number"] if i else None,
-                                       children[i + 1]["number"] if i + 1 < len(children) else None)
-            visible += 1 + (0 if child.get("closed") else below)
-        parts = [b"/Type /Outlines"] if parent is None else [
-            b"/Title " + pikepdf.String(item["label"]).unparse(), b"/Parent %d 0 R" % parent,
-            b"/Dest [ %d 0 R /XYZ %s %s 0 ]" % (item["page"], number(item["x"]), number(item["y"]))]
-        if prev is not None:
-            parts.append(b"/Prev %d 0 R" % prev)
-        if next_ is not None:
-            parts.append(b"/Next %d 0 R" % next_)
-        if children:
-            parts += [b"/First %d 0 R" % children[0]["number"], b"/Last %d 0 R" % children[-1]["number"],
-                      b"/Count %d" % (-visible if item.get("closed") else visible)]
-        self.book.add(item["number"], b"<< " + b" ".join(parts) + b" >>")
-        return visible
-
-
-def read_fragment(cache: Cache, blob: str, data: bytes, cached: bool) -> Fragment:
-    """A fragment's data unpacked; one read from the cache that is not a fragment is damaged."""
-    try:
-        return unpack(data)
-    except ValueError:
-        if not cached:
-            raise
-        cache.store.discard(cache.store.blob_path(blob))
-        raise CacheDamaged("a layout in the cache was damaged: build again") from None
-
-
-def number(value: float) -> bytes:
-    return (b"%.3f" % value).rstrip(b"0").rstrip(b".") or b"0"
+    def close(self) -> None:
+        for pdf in self.sources:
+            pdf.close()
+        self.book.close()

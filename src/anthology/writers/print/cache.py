@@ -31,15 +31,16 @@ class Job:
     roots: tuple[str, ...]
     digest: str
     options: tuple[tuple[str, object], ...] = ()  # for write_pdf
-    output: str = "pages"  # what the book takes of its PDF: "pages", "forms" (folio atlases) or "pdf" (the shell)
+    output: str = "pages"  # "pages": colour made PDF/X's, faces named; "pdf": the shell, as written
     colour: str | None = None  # the PDF/X variant whose colour its pages are converted to (pdfx.py)
+    store: str = ""  # the layout cache's folder, where the worker keeps the files of the faces it drew with
 
 
 @dataclass
 class ChunkLayout:
     """What the book needs of a laid-out chunk: its pages' ids, first words, kinds (for
-    folios) and bookmarks, and its PDF's fragment (fragment.py; the shell's PDF itself). Its
-    data is let go once it is in the cache, and read again from there when wanted."""
+    folios), bookmarks and faces, and its PDF (colour made PDF/X's). Its data is let go once
+    it is in the cache, and read again from there when wanted."""
 
     key: str
     pages: int
@@ -49,6 +50,7 @@ class ChunkLayout:
     kinds: list[list] = field(default_factory=list)  # [side, blank, page name, opens its group]
     bookmarks: list[list] = field(default_factory=list)  # [page, level, label, x, y, closed], PDF units
     drawn: list[bool] = field(default_factory=list)  # whether a page has margin boxes
+    faces: dict[str, list] = field(default_factory=dict)  # by BaseFont: [face, its file's blob, index, size]
     digest: str = ""
     data: bytes = b""
     blob: str = ""  # where its data is kept in the cache (cachestore.py): digest and size
@@ -65,11 +67,11 @@ def pack(html: str) -> bytes:
 
 class Cache:
     """Chunk layouts by digest under `build/.cache/chunks`: each a record of what the book
-    needs to know of it, and its data (a fragment, the shell's PDF, a font program) in a
+    needs to know of it, and its data (the chunk's PDF, a face's subset) in a
     blob, both checked when read (cachestore.py)."""
 
     FIELDS = {"key": str, "pages": int, "anchors": list, "starts": list, "refused": list, "kinds": list,
-              "bookmarks": list, "drawn": list, "blob": str, "size": int}
+              "bookmarks": list, "drawn": list, "faces": dict, "blob": str, "size": int}
 
     def __init__(self, folder: Path | None, report=None, thorough: bool = False):
         self.folder = folder
@@ -78,7 +80,8 @@ class Cache:
 
     def get(self, digest: str, data: bool = True) -> ChunkLayout | None:
         """A layout, with its data or (data=False) without, to be read when wanted (`data`).
-        None when it is not kept, or it (or its data) is damaged."""
+        None when it is not kept, or it (or its data, or the file of a face it draws with)
+        is damaged or gone."""
         record = self.store.read(digest)
         if record is None:
             return None
@@ -87,6 +90,13 @@ class Cache:
             self.store.damaged(digest)
             return None
         layout = ChunkLayout(**record, digest=digest)
+        faces = list(layout.faces.values())
+        if not all(isinstance(f, list) and len(f) == 4 and isinstance(f[1], str) and isinstance(f[3], int)
+                   for f in faces):
+            self.store.damaged(digest)
+            return None
+        if not all(self.store.has_blob(f[1], f[3]) for f in faces):  # a face's file gone: laid out again
+            return None
         if data:
             layout.data = self.store.read_blob(layout.blob)
             if layout.data is None:
@@ -132,7 +142,7 @@ class Cache:
         self.store.write(digest, {k: v for k, v in asdict(layout).items() if k not in ("data", "digest")})
 
 
-CACHE_FORMAT = 4  # what a cached layout holds (2: a fragment, fragment.py; 3: faces by file digest; 4: checked records and blobs)
+CACHE_FORMAT = 5  # what a cached layout holds (4: checked records and blobs; 5: a PDF, faces by their files' blobs)
 
 
 @functools.cache

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Callable
 
@@ -25,9 +26,9 @@ from ...errors import Diagnostics, ManuscriptError, OutputError
 from ...fetcher import RefusedResource, Sandbox
 from ...pagemap import PageStart, PrintPages, label
 from ...printspec import PrintSpec
-from ..pdf import SinglePassPdf, inline_footnotes
+from ..pdf import SinglePassPdf, inline_footnotes, save
 from . import folios, plan
-from .assembly import Joiner
+from .assembly import Assembly
 from .cache import Cache, ChunkLayout, Job, digest, lookup, pack
 from .layout import LayoutTimeout
 from .plan import ChunkSpec
@@ -55,6 +56,9 @@ class PdfWriter(SinglePassPdf):
         super().__init__(book, diags, edition, spec)
         self.workers = pool.workers if pool is not None else workers or default_workers()
         self.pool = pool
+        if cache is None:  # the faces' files and the layouts are kept for this build only
+            self._scratch = tempfile.TemporaryDirectory(prefix="anthology-layouts-")
+            cache = Path(self._scratch.name)
         self.cache = Cache(cache, self.diags.warning, thorough=check_cache)  # check_cache: see Cache
         self.plan = plan.plan(self.book.entries)
         self.layouts: dict[str, ChunkLayout] = {}
@@ -64,10 +68,10 @@ class PdfWriter(SinglePassPdf):
         self.atlas: folios.Atlas | None = None
         self.stamps: list[folios.Stamp | None] = []
         self.changed: set[str] = set()  # chunks laid out again in this build
-        self.joiner = Joiner([c.key for c in self.plan if not c.needs_labels] +
-                             [c.key for c in self.plan if c.needs_labels],
-                             late=[c.key for c in self.plan if c.needs_labels], cache=self.cache,
-                             classic=self.variant == "pdf/x-1a")
+        self.assembly = Assembly([c.key for c in self.plan if not c.needs_labels] +
+                                 [c.key for c in self.plan if c.needs_labels],
+                                 late=[c.key for c in self.plan if c.needs_labels], cache=self.cache,
+                                 variant=self.variant)
         self._common: tuple = (None, "")  # (sheets, fonts) and the digest of what every chunk shares
 
     # --- chunk documents ----------------------------------------------------------------------
@@ -115,9 +119,9 @@ class PdfWriter(SinglePassPdf):
         inputs = None if chunk.whole_book else self.inputs(chunk, sheets, fonts, images)
         known = self.cache.alias(inputs) if inputs else None
         if known:
-            return Job(chunk.key, None, self.base_url, sheets, self.roots, known, colour=self.variant)
-        source = self.render("print_chunk.html.j2", chunk=chunk, edition_name=self.edition)
-        doc = lhtml.document_fromstring(source)
+            return Job(chunk.key, None, self.base_url, sheets, self.roots, known, colour=self.variant,
+                       store=self.store)
+        doc = lhtml.document_fromstring(self.render("print_chunk.html.j2", chunk=chunk, edition_name=self.edition))
         inline_footnotes(doc)
         ids = set(doc.xpath("//@id"))
         for link in doc.xpath("//a[starts-with(@href, '#')]"):
@@ -127,12 +131,17 @@ class PdfWriter(SinglePassPdf):
         key = digest(html, self.portable(sheets), fonts, self.colour, *images)
         if inputs:
             self.cache.set_alias(inputs, key)
-        return Job(chunk.key, pack(html), self.base_url, sheets, self.roots, key, colour=self.variant)
+        return Job(chunk.key, pack(html), self.base_url, sheets, self.roots, key, colour=self.variant,
+                   store=self.store)
 
     @property
     def colour(self) -> str:
         """What a layout's colours are converted for, in its digests (pdfx.py)."""
         return f"{pdfx.VERSION} {self.variant}" if self.variant else ""
+
+    @property
+    def store(self) -> str:
+        return str(self.cache.folder)
 
     @property
     def base_url(self) -> str:
@@ -154,7 +163,8 @@ class PdfWriter(SinglePassPdf):
         return Job("shell", html, self.base_url, (), self.roots, key, options, output="pdf")
 
     def place(self) -> None:
-        self.starts, self.total, self.body_start = plan.placement(self.plan, {k: v.pages for k, v in self.layouts.items()})
+        counts = {key: layout.pages for key, layout in self.layouts.items()}
+        self.starts, self.total, self.body_start = plan.placement(self.plan, counts)
         self.page_labels = plan.labels(self.plan, self.starts, self.layouts, self.body_start)
 
     def layout(self):
@@ -199,8 +209,8 @@ class PdfWriter(SinglePassPdf):
             guesses = self.guess(previous, hits, todo, sheets, folio_sheets, fonts) if self.pool.parallel else []
             self.changed = {j.key for j in todo}
             for key, layout in hits.items():
-                self.joiner.offer(key, layout)
-            results = {**hits, **run(todo, self.cache, self.pool, guesses, self.joiner)}
+                self.assembly.offer(key, layout)
+            results = {**hits, **run(todo, self.cache, self.pool, guesses, self.assembly)}
             self.shell = results.pop("shell")
             self.layouts = results
             for _ in range(4):
@@ -209,7 +219,7 @@ class PdfWriter(SinglePassPdf):
                 dependent = [self.job(c, sheets, fonts) for c in self.plan if c.needs_labels]
                 # the folios of this placement alongside: it holds unless a page count changes
                 atlas_jobs = self.folio_jobs(folio_sheets, fonts)
-                results = run(dependent + atlas_jobs, self.cache, self.pool, sink=self.joiner)
+                results = run(dependent + atlas_jobs, self.cache, self.pool, sink=self.assembly)
                 self.take_folios(results)
                 self.layouts.update(results)
                 self.place()
@@ -225,7 +235,7 @@ class PdfWriter(SinglePassPdf):
         missing = [p.id for p in self.book.pieces if p.id not in self.page_labels]
         if missing:
             raise OutputError(f"the PDF layout lost pieces: {', '.join(missing)}")
-        self.take_folios(run(self.folio_jobs(folio_sheets, fonts), self.cache, self.pool, sink=self.joiner))
+        self.take_folios(run(self.folio_jobs(folio_sheets, fonts), self.cache, self.pool, sink=self.assembly))
         self.atlas.save()
         self.cache.put_json(f"placed-{self.edition}", {
             "pages": {k: v.pages for k, v in self.layouts.items()}, "labels": self.page_labels})
@@ -288,8 +298,8 @@ class PdfWriter(SinglePassPdf):
         for block in blocks.values():
             html, where = folios.atlas_html(block, self.book.meta.language)
             key = "atlas:" + digest(html, self.portable(sheets), fonts, count, self.colour)
-            jobs.append(Job(key, html, self.base_url, sheets, self.roots, key[6:], output="forms",
-                                   colour=self.variant))
+            jobs.append(Job(key, html, self.base_url, sheets, self.roots, key[6:],
+                           colour=self.variant, store=self.store))
             if pending:
                 self.atlas.pending[key] = where
         return jobs
@@ -318,40 +328,43 @@ class PdfWriter(SinglePassPdf):
         return PrintPages(starts, self.pages)
 
     def write(self, out_dir: Path, check: Callable[[Path], None] | None = None) -> Path:
-        """Write the pages (their chunks' objects mostly written while the pool worked: see
-        assembly.py) in order, each with its folio, and give the book its outline and identity;
-        `check(tmp)` runs before the file replaces the previous output."""
+        """Place the pages (their chunks mostly copied while the pool worked: see assembly.py)
+        in order, each with its folio, and give the book its outline and identity; `check(tmp)`
+        runs before the file replaces the previous output."""
         if self.atlas is None:
             self.layout()
         target = self.output_path(out_dir)
-        joiner = self.joiner
-        joiner.copy_all(self.layouts)
+        assembly = self.assembly
+        assembly.copy_all(self.layouts)
         index = 0
         for chunk in self.plan:
             while index < self.starts[chunk.key]:
-                joiner.blank()
+                assembly.blank()
                 index += 1
-            for page in joiner.pages(chunk.key):
+            for page in assembly.pages(chunk.key):
                 stamp = self.stamps[index]
                 index += 1
                 where = self.atlas.where(stamp.key) if stamp is not None else None
                 if where is None:
-                    joiner.page(page)
+                    assembly.page(page)
                 else:
-                    digest, number = where
-                    joiner.page(page, joiner.form(digest, number, self.atlas.fragment))
+                    atlas, number = where
+                    assembly.page(page, assembly.form(atlas, number, self.atlas.document))
         while index < self.spec.padded(self.total):
-            joiner.blank()
+            assembly.blank()
             index += 1
         bookmarks = [(self.starts[chunk.key] + page, *rest) for chunk in self.plan
                      for page, *rest in self.layouts[chunk.key].bookmarks]
-        with pikepdf.open(io.BytesIO(self.cache.data(self.shell))) as shell:
-            self.stamp(shell)
-            joiner.finish(shell, bookmarks, self.cache)
-        with atomic_path(target) as tmp:
-            joiner.book.save(tmp)
-            if check is not None:
-                check(tmp)
+        try:
+            with pikepdf.open(io.BytesIO(self.cache.data(self.shell))) as shell:
+                self.stamp(shell)
+                book = assembly.finish(shell, bookmarks)
+                with atomic_path(target) as tmp:
+                    save(book, tmp, str(shell.pdf_version), self.variant)
+                    if check is not None:
+                        check(tmp)
+        finally:
+            assembly.close()
         return target
 
 

@@ -200,15 +200,12 @@ class Atlas:
         for key, page in pages.items():
             self.index[key] = [digest, page, bool(layout.drawn[page])]
 
-    def fragment(self, digest: str) -> tuple[str, bytes]:
-        """An atlas document's fragment (fragment.py), its pages as forms, packed, and the
-        blob it was read from ("": laid out in this build and still in memory)."""
+    def document(self, digest: str) -> ChunkLayout:
+        """An atlas document's layout (its data read from the cache when wanted)."""
         layout = self.docs.get(digest) or self.cache.get(digest, data=False)
         if layout is None:
             raise CacheDamaged("a folio atlas in the cache was damaged or removed during the build: build again")
-        if layout.data:
-            return "", layout.data
-        return layout.blob, self.cache.data(layout)
+        return layout
 
     def save(self) -> None:
         self.cache.put_json(f"folios-{self.key}", self.index)

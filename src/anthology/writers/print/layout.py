@@ -2,28 +2,31 @@
 
 This is the one module that reads WeasyPrint's internals: a page's box tree
 (`Page._page_box`), its page type (side, blank, name, groups), its margin boxes and text
-boxes. WeasyPrint does not publish them, so `check_internals` names every one this module
-relies on, and a test calls it: a WeasyPrint upgrade that changes them fails that test by
-name, not a build by a wrong page number.
+boxes, and the fonts a document drew with (`Document.fonts`: each font's name and HarfBuzz
+face, whose file identifies the face by content). WeasyPrint does not publish them, so
+`check_internals` names every one this module relies on, and a test calls it: a WeasyPrint
+upgrade that changes them fails that test by name, not a build by a wrong page number.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import hashlib
+import io
 import os
 import signal
 import threading
 import zlib
 from pathlib import Path
 
+from ...cachestore import Store
 from ...pagemap import PageStart, label, nonspace
 from .cache import ChunkLayout, Job
 
 PDF_SCALE = 0.75  # CSS px to PDF points
 _FONTS = None  # the process's FontConfiguration
 _SHEETS: dict[tuple, list] = {}  # parsed stylesheets, by their (url, text) list
-_FACES = None  # the process's fonts.Faces
 
 
 def check_internals() -> None:
@@ -43,6 +46,17 @@ def check_internals() -> None:
         missing += [f"PageType.{name}" for name in ("side", "blank", "name", "groups") if not hasattr(kind, name)]
         missing += [f"Box.{name}" for name in ("children", "element_tag") if not hasattr(box, name)]
     missing += [f"Page.{name}" for name in ("anchors", "bookmarks", "height") if not hasattr(page, name)]
+    document.write_pdf()
+    font = next(iter(getattr(document, "fonts", {}).values()), None)
+    if font is None:
+        missing.append("Document.fonts")
+    else:
+        missing += [f"Font.{name}" for name in ("name", "hb_face", "index", "variations", "bitmap")
+                    if not hasattr(font, name)]
+    from weasyprint.text import fonts
+
+    if not hasattr(fonts, "get_hb_object_data"):
+        missing.append("text.fonts.get_hb_object_data")
     if missing:
         raise RuntimeError("WeasyPrint changed internals the layout worker reads: " + ", ".join(missing))
 
@@ -161,10 +175,6 @@ def _lay_out(job: Job) -> ChunkLayout:
 
     from ...fetcher import Sandbox
     from ...layoutfetcher import SandboxFetcher
-    from . import fragment
-    from .fonts import Faces
-
-    global _FACES
     warm()
     fetcher = SandboxFetcher(Sandbox([Path(r) for r in job.roots]))
     sheets = _SHEETS.get(job.stylesheets)
@@ -182,8 +192,45 @@ def _lay_out(job: Job) -> ChunkLayout:
         for level, text, (x, y), state in page.bookmarks:  # in PDF units, as WeasyPrint's own outline
             bookmarks.append([number, level, text, x * PDF_SCALE, (page.height - y) * PDF_SCALE, state == "closed"])
     data = document.write_pdf(**dict(job.options))
-    if job.output != "pdf":
-        _FACES = _FACES or Faces()
-        data = fragment.pack(fragment.make(data, _FACES, forms=job.output == "forms", colour=job.colour))
+    faces = face_files(document, Store(Path(job.store)) if job.store else None) if job.output != "pdf" else {}
+    if job.output != "pdf" and job.colour:
+        data = converted(data, job.colour)
     return ChunkLayout(job.key, len(document.pages), [sorted(p.anchors) for p in document.pages], starts,
-                       [list(r) for r in fetcher.refused], kinds, bookmarks, drawn, job.digest, data)
+                       [list(r) for r in fetcher.refused], kinds, bookmarks, drawn, faces, job.digest, data)
+
+
+def face_files(document, store: Store | None) -> dict[str, list]:
+    """The face each font of a written document draws from, by its BaseFont: [face, blob,
+    index, size], the face known by its file's digest and its index in the file (a collection holds
+    several), its file kept in the cache for the book's one subset (fonts.py). A variable
+    face (instanced by WeasyPrint) or a bitmap one is left out: its fonts keep their subsets."""
+    from weasyprint.text.fonts import get_hb_object_data
+
+    out: dict[str, list] = {}
+    if store is None:
+        return out
+    for font in document.fonts.values():
+        name = font.name.decode("latin-1").lstrip("/")
+        if name in out or font.variations or font.bitmap:
+            continue  # WeasyPrint embeds the first font of a name for all of them
+        data = get_hb_object_data(font.hb_face)
+        if not data:
+            continue
+        blob = hashlib.sha256(data).hexdigest()
+        if not store.has_blob(blob, len(data)):
+            store.put_blob(data)
+        out[name] = [f"{blob}-{font.index}", blob, font.index, len(data)]
+    return out
+
+
+def converted(data: bytes, colour: str) -> bytes:
+    """A chunk's PDF with its colour made what its PDF/X variant allows (pdfx.py)."""
+    import pikepdf
+
+    from ... import pdfx
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        pdfx.convert(pdf, colour)
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True)
+    return out.getvalue()

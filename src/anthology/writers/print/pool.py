@@ -141,7 +141,7 @@ class Pool:
 def run(jobs: list[Job], cache: Cache, pool: Pool, guesses: list[Job] = (), sink=None) -> dict[str, ChunkLayout]:
     """Lay out every job not already cached, in parallel when there are several; start the
     guesses (see Pool.guess) once the jobs are queued, so that they run on idle workers.
-    A sink (join.Joiner) is offered every layout as it is known and does its work while the
+    A sink (assembly.Assembly) is offered every layout as it is known and does its work while the
     pool is busy."""
     out, todo = lookup(jobs, cache)
     for key, layout in out.items() if sink is not None else ():
