@@ -27,7 +27,7 @@ from ...fetcher import RefusedResource, Sandbox
 from ...pagemap import PageStart, PrintPages, label
 from ...printspec import PrintSpec
 from ..pdf import SinglePassPdf, inline_footnotes, save
-from . import folios, plan
+from . import documents, folios, plan
 from .assembly import Assembly
 from .cache import Cache, ChunkLayout, Job, digest, lookup, pack
 from .layout import LayoutTimeout
@@ -73,6 +73,7 @@ class PdfWriter(SinglePassPdf):
                                  late=[c.key for c in self.plan if c.needs_labels], cache=self.cache,
                                  variant=self.variant)
         self._common: tuple = (None, "")  # (sheets, fonts) and the digest of what every chunk shares
+        self._whole: tuple = (None, None)  # the page numbers and the whole-book document (chunk_document)
 
     # --- chunk documents ----------------------------------------------------------------------
     def theme_sheets(self) -> list[tuple[str, str]]:
@@ -121,7 +122,7 @@ class PdfWriter(SinglePassPdf):
         if known:
             return Job(chunk.key, None, self.base_url, sheets, self.roots, known, colour=self.variant,
                        store=self.store)
-        doc = lhtml.document_fromstring(self.render("print_chunk.html.j2", chunk=chunk, edition_name=self.edition))
+        doc = self.chunk_document(chunk)
         inline_footnotes(doc)
         ids = set(doc.xpath("//@id"))
         for link in doc.xpath("//a[starts-with(@href, '#')]"):
@@ -133,6 +134,26 @@ class PdfWriter(SinglePassPdf):
             self.cache.set_alias(inputs, key)
         return Job(chunk.key, pack(html), self.base_url, sheets, self.roots, key, colour=self.variant,
                    store=self.store)
+
+    def chunk_document(self, chunk: ChunkSpec):
+        """A chunk's document: from `print_chunk.html.j2`, or cut from the whole book's when
+        the manuscript has its own `print.html.j2` (documents.py)."""
+        template = Path(self.env.get_template("print.html.j2").filename or "")
+        if self.book.root.resolve() not in template.resolve().parents:
+            return lhtml.document_fromstring(self.render("print_chunk.html.j2", chunk=chunk, edition_name=self.edition))
+        state = tuple(sorted(self.page_labels.items()))
+        if self._whole[0] != state:
+            source = self.render("print.html.j2", edition_name=self.edition, stylesheets=[], edition_css="",
+                                 created=None)
+            self._whole = (state, lhtml.document_fromstring(source))
+        try:
+            return documents.cut(self._whole[1], chunk)
+        except documents.MissingChunk as exc:
+            diags = Diagnostics()
+            diags.error(template, 0, f"the print edition is laid out a part or piece at a time: this template must "
+                                     f"give each an element with its id, as the built-in one does ('{exc.args[0]}' "
+                                     f"is missing)")
+            raise ManuscriptError("a template cannot be laid out as the print edition", diags) from None
 
     @property
     def colour(self) -> str:
