@@ -2,13 +2,14 @@
 # Install the system packages Anthology needs (Debian), or say exactly how to.
 # WeasyPrint needs Pango and HarfBuzz; the book face is EB Garamond (DejaVu as fallback);
 # EPUBCheck needs Java; the tests inspect PDFs with poppler-utils, qpdf and Ghostscript (ink
-# coverage, `gs -sDEVICE=inkcov`), and drive
+# coverage, `gs -sDEVICE=inkcov`), compare the print edition's pixels with a single pass on
+# passages in five scripts (Noto faces, CJK's in collections), and drive
 # `anthology serve` in headless Chromium. The CMYK profile ships in the package
 # (src/anthology/profiles/, made by scripts/make-cmyk-profile.sh), so no profile package is needed.
 set -euo pipefail
 
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-ebgaramond fonts-dejavu-core
-          poppler-utils qpdf ghostscript chromium)
+          fonts-noto-core fonts-noto-cjk poppler-utils qpdf ghostscript chromium)
 command -v java >/dev/null 2>&1 || packages+=(default-jre-headless)
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
   echo "Anthology needs Python 3.11 or newer; this python3 is $(python3 --version 2>&1)." >&2; exit 1; }
