@@ -124,7 +124,7 @@ class Cache:
         self.store.write(name, data)
 
     def alias(self, inputs: str) -> str | None:
-        """The layout digest recorded for a chunk's inputs (see PdfWriter.inputs), if that
+        """The layout digest recorded for a chunk's inputs (see Jobs.inputs), if that
         layout is still in the cache."""
         digest = self.store.read(f"inputs-{inputs}")
         if digest is not None and not (isinstance(digest, str) and re.fullmatch("[0-9a-f]{64}", digest)):

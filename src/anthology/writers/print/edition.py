@@ -2,8 +2,9 @@
 has the pages that print page numbers and the folios laid out until every number holds, and
 has the assembly write the book.
 
-What each step does lives in its own module: plan.py (chunks and where they land), layout.py
-(the worker), pool.py (the processes), cache.py, folios.py, fonts.py and assembly.py.
+What each step does lives in its own module: plan.py (chunks and where they land), jobs.py and
+documents.py (what each layout is asked for), layout.py (the worker), pool.py (the
+processes), cache.py, folios.py, fonts.py and assembly.py.
 """
 
 from __future__ import annotations
@@ -16,34 +17,20 @@ from pathlib import Path
 from typing import Callable
 
 import pikepdf
-from lxml import html as lhtml
 
-from ... import pdfx, theme
 from ...atomic import atomic_path
-from ...cachestore import canonical, fingerprint
-from ...colour import CMYK_PROFILE
 from ...errors import Diagnostics, ManuscriptError, OutputError
-from ...fetcher import RefusedResource, Sandbox
 from ...pagemap import PageStart, PrintPages, label
 from ...printspec import PrintSpec
-from ..pdf import SinglePassPdf, inline_footnotes, save
-from . import documents, folios, plan
+from ..pdf import SinglePassPdf, save
+from . import folios, plan
 from .assembly import Assembly
-from .cache import Cache, ChunkLayout, Job, digest, lookup, pack
+from .cache import Cache, ChunkLayout, Job, digest, lookup
+from .jobs import Jobs
 from .layout import LayoutTimeout
-from .plan import ChunkSpec
 from .pool import Pool, default_workers, run
 
 ATLAS_BLOCK = 160  # folio numbers an atlas document holds at most
-
-
-def _template_bytes(path: Path, root: Path) -> bytes:
-    """A template's bytes for a digest, read through the sandbox (a refused one is reported
-    when it is rendered)."""
-    try:
-        return Sandbox([root, theme.TEMPLATES_DIR]).read_bytes(path)
-    except RefusedResource as exc:
-        return str(exc).encode()
 
 
 class PdfWriter(SinglePassPdf):
@@ -72,116 +59,7 @@ class PdfWriter(SinglePassPdf):
                                  [c.key for c in self.plan if c.needs_labels],
                                  late=[c.key for c in self.plan if c.needs_labels], cache=self.cache,
                                  variant=self.variant)
-        self._common: tuple = (None, "")  # (sheets, fonts) and the digest of what every chunk shares
-        self._whole: tuple = (None, None)  # the page numbers and the whole-book document (chunk_document)
-
-    # --- chunk documents ----------------------------------------------------------------------
-    def theme_sheets(self) -> list[tuple[str, str]]:
-        sandbox, sheets = Sandbox([self.book.root, theme.STYLES_DIR]), []
-        for path in theme.stylesheets("print", self.book.stylesheets):
-            try:  # read through the sandbox, like every file the manuscript names
-                sheets.append((path.as_uri(), sandbox.read_bytes(path).decode("utf-8", errors="replace")))
-            except RefusedResource as exc:
-                self.diags.warning(path, 0, f"stylesheet left out: {exc}")
-        geometry = "\n".join(line for line in self.edition_css().splitlines() if not line.startswith("@color-profile"))
-        return sheets + [("about:edition", geometry)]
-
-    def inputs(self, chunk: ChunkSpec, sheets, fonts: str, images: list[bytes]) -> str:
-        """A digest of everything a chunk's document is made from: known again, the document
-        need not be made again to find its layout in the cache."""
-        if self._common[0] != (sheets, fonts):
-            templates = [self.book.root / "templates", theme.TEMPLATES_DIR]
-            files = sorted((folder, p) for folder in templates if folder.is_dir()
-                           for p in folder.rglob("*") if p.is_file())
-            book = self.book
-            self._common = ((sheets, fonts), digest(
-                "inputs", self.portable(sheets), fonts, self.edition, self.colour,
-                *(str(p.relative_to(folder)) + "\0" for folder, p in files),
-                *(_template_bytes(p, self.book.root) for _, p in files),
-                book.settings.model_dump_json() if book.settings is not None else "",
-                canonical((book.meta, book.sources, book.people), book.root)))
-        return digest(self._common[1], canonical(chunk, self.book.root), *images)
-
-    def portable(self, sheets) -> str:
-        """The stylesheets as a digest takes them: by their place in the theme or the
-        manuscript, not on this disk (a cache stays valid when the manuscript moves)."""
-        places = {theme.STYLES_DIR.resolve().as_uri(): "theme:", self.book.root.resolve().as_uri(): "manuscript:"}
-        out = []
-        for url, text in sheets:
-            for prefix, name in places.items():
-                if url.startswith(prefix + "/"):
-                    url = name + url[len(prefix):]
-            out.append((url, text))
-        return repr(out)
-
-    def job(self, chunk: ChunkSpec, sheets, fonts: str) -> Job:
-        # every file its text refers to (piece.files: images, figures or not), as it is now
-        images = [repr(fingerprint(self.book.root, name)) for name in getattr(chunk.item, "files", ())]
-        inputs = None if chunk.whole_book else self.inputs(chunk, sheets, fonts, images)
-        known = self.cache.alias(inputs) if inputs else None
-        if known:
-            return Job(chunk.key, None, self.base_url, sheets, self.roots, known, colour=self.variant,
-                       store=self.store)
-        doc = self.chunk_document(chunk)
-        inline_footnotes(doc)
-        ids = set(doc.xpath("//@id"))
-        for link in doc.xpath("//a[starts-with(@href, '#')]"):
-            if link.get("href")[1:] not in ids:  # in another chunk: its page number is in data-page
-                del link.attrib["href"]
-        html = lhtml.tostring(doc, encoding="unicode", doctype="<!DOCTYPE html>")
-        key = digest(html, self.portable(sheets), fonts, self.colour, *images)
-        if inputs:
-            self.cache.set_alias(inputs, key)
-        return Job(chunk.key, pack(html), self.base_url, sheets, self.roots, key, colour=self.variant,
-                   store=self.store)
-
-    def chunk_document(self, chunk: ChunkSpec):
-        """A chunk's document: from `print_chunk.html.j2`, or cut from the whole book's when
-        the manuscript has its own `print.html.j2` (documents.py)."""
-        template = Path(self.env.get_template("print.html.j2").filename or "")
-        if self.book.root.resolve() not in template.resolve().parents:
-            return lhtml.document_fromstring(self.render("print_chunk.html.j2", chunk=chunk, edition_name=self.edition))
-        state = tuple(sorted(self.page_labels.items()))
-        if self._whole[0] != state:
-            source = self.render("print.html.j2", edition_name=self.edition, stylesheets=[], edition_css="",
-                                 created=None)
-            self._whole = (state, lhtml.document_fromstring(source))
-        try:
-            return documents.cut(self._whole[1], chunk)
-        except documents.MissingChunk as exc:
-            diags = Diagnostics()
-            diags.error(template, 0, f"the print edition is laid out a part or piece at a time: this template must "
-                                     f"give each an element with its id, as the built-in one does ('{exc.args[0]}' "
-                                     f"is missing)")
-            raise ManuscriptError("a template cannot be laid out as the print edition", diags) from None
-
-    @property
-    def colour(self) -> str:
-        """What a layout's colours are converted for, in its digests (pdfx.py)."""
-        return f"{pdfx.VERSION} {self.variant}" if self.variant else ""
-
-    @property
-    def store(self) -> str:
-        return str(self.cache.folder)
-
-    @property
-    def base_url(self) -> str:
-        return self.book.root.resolve().as_uri() + "/"
-
-    @property
-    def roots(self) -> tuple[str, ...]:
-        return (str(self.book.root), str(theme.STYLES_DIR), str(CMYK_PROFILE.parent))
-
-    def shell_job(self, fonts: str) -> Job:
-        """The book's identity (metadata, PDF/X output intent), written by WeasyPrint."""
-        sheets = [p.as_uri() for p in theme.stylesheets("print", self.book.stylesheets)]
-        html = self.render("print_shell.html.j2", edition_name=self.edition, stylesheets=sheets,
-                           edition_css=self.edition_css(), created=None)
-        options = (("pdf_identifier", self.book.meta.identifier.encode("utf-8")), ("custom_metadata", True),
-                   *self.write_options().items())
-        key = digest(html, "shell", repr(options), fonts, *(Path(p).read_bytes() for p in
-                                                                    theme.stylesheets("print", self.book.stylesheets)))
-        return Job("shell", html, self.base_url, (), self.roots, key, options, output="pdf")
+        self.jobs = Jobs(self)
 
     def place(self) -> None:
         counts = {key: layout.pages for key, layout in self.layouts.items()}
@@ -219,14 +97,14 @@ class PdfWriter(SinglePassPdf):
                 and isinstance(previous.get("labels"), dict)):
             previous = None
         for _ in range(3):
-            theme_sheets = self.theme_sheets()
+            theme_sheets = self.jobs.theme_sheets()
             self.folio_sheets = folios.split_sheets([text for _, text in theme_sheets])
             sheets = tuple(theme_sheets + [("about:chunk", self.folio_sheets.no_folios)])
             folio_sheets = tuple(theme_sheets + [("about:folios", self.folio_sheets.only_folios)])
             # all at once, those that print page numbers with the last build's numbers
             self.page_labels = dict((previous or {}).get("labels", {}))
-            hits, todo = lookup([self.job(c, sheets, fonts) for c in self.plan] + [self.shell_job(fonts)],
-                                       self.cache)
+            wanted = [self.jobs.job(c, sheets, fonts) for c in self.plan] + [self.jobs.shell_job(fonts)]
+            hits, todo = lookup(wanted, self.cache)
             guesses = self.guess(previous, hits, todo, sheets, folio_sheets, fonts) if self.pool.parallel else []
             self.changed = {j.key for j in todo}
             for key, layout in hits.items():
@@ -237,7 +115,7 @@ class PdfWriter(SinglePassPdf):
             for _ in range(4):
                 self.place()
                 labels = dict(self.page_labels)
-                dependent = [self.job(c, sheets, fonts) for c in self.plan if c.needs_labels]
+                dependent = [self.jobs.job(c, sheets, fonts) for c in self.plan if c.needs_labels]
                 # the folios of this placement alongside: it holds unless a page count changes
                 atlas_jobs = self.folio_jobs(folio_sheets, fonts)
                 results = run(dependent + atlas_jobs, self.cache, self.pool, sink=self.assembly)
@@ -282,11 +160,11 @@ class PdfWriter(SinglePassPdf):
         saved = self.page_labels
         self.page_labels = {**previous.get("labels", {}), **plan.labels(self.plan, starts, known, body_start)}
         try:
-            jobs = [self.job(c, sheets, fonts) for c in self.plan if c.needs_labels]
+            dependent = [self.jobs.job(c, sheets, fonts) for c in self.plan if c.needs_labels]
         finally:
             self.page_labels = saved
         stamps = {s for s in plan.stamps(self.plan, starts, known, body_start, total) if s is not None}
-        return jobs + self.folio_jobs(folio_sheets, fonts, stamps, total, pending=False)
+        return dependent + self.folio_jobs(folio_sheets, fonts, stamps, total, pending=False)
 
     # --- folios -------------------------------------------------------------------------------
     def folio_jobs(self, sheets, fonts: str, wanted: set | None = None, total: int | None = None,
@@ -294,7 +172,7 @@ class PdfWriter(SinglePassPdf):
         """Atlas documents for the folios (of the current placement, unless given) that no
         atlas has yet, in blocks of numbers; pending: expected from the coming run."""
         count = str(self.spec.padded(total or self.total)) if self.folio_sheets.uses_total else ""
-        atlas_key = digest(self.portable(sheets), fonts, count, self.colour)
+        atlas_key = digest(self.jobs.portable(sheets), fonts, count, self.jobs.colour)
         if self.atlas is None or self.atlas.key != atlas_key:
             self.atlas = folios.Atlas(self.cache, atlas_key)
         changed: set[folios.Stamp] = set()
@@ -306,7 +184,7 @@ class PdfWriter(SinglePassPdf):
                            for s in self.stamps[self.starts[key]:self.starts[key] + self.layouts[key].pages]}
         coming = {key for where in self.atlas.pending.values() for key in where}
         missing = [s for s in self.atlas.missing(folios.complete(wanted)) if s.key not in coming]
-        jobs = []
+        out = []
         # by number, those of the one changed chunk apart: a guess (which cannot know those)
         # and the build then share the documents of the rest
         # and a document of the cache found damaged (or gone) made again as it was
@@ -318,12 +196,12 @@ class PdfWriter(SinglePassPdf):
             blocks.setdefault(block, []).append(stamp)
         for block in blocks.values():
             html, where = folios.atlas_html(block, self.book.meta.language)
-            key = "atlas:" + digest(html, self.portable(sheets), fonts, count, self.colour)
-            jobs.append(Job(key, html, self.base_url, sheets, self.roots, key[6:],
-                           colour=self.variant, store=self.store))
+            key = "atlas:" + digest(html, self.jobs.portable(sheets), fonts, count, self.jobs.colour)
+            out.append(Job(key, html, self.jobs.base_url, sheets, self.jobs.roots, key[6:],
+                           colour=self.variant, store=self.jobs.store))
             if pending:
                 self.atlas.pending[key] = where
-        return jobs
+        return out
 
     def take_folios(self, results: dict[str, ChunkLayout]) -> None:
         for key in [k for k in results if k.startswith("atlas:")]:

@@ -36,7 +36,7 @@ class ChunkSpec:
     def whole_book(self) -> bool:
         """Whether its document draws on other chunks (their page numbers, or their titles and
         sources, as the display pages' credits do): its document is made again every build,
-        not known from its own inputs (PdfWriter.inputs)."""
+        not known from its own inputs (jobs.py)."""
         return self.needs_labels or self.kind == "display"
 
 
