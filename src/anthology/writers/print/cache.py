@@ -77,6 +77,7 @@ class Cache:
         self.folder = folder
         self.store = Store(folder, report)
         self.thorough = thorough  # check a layout's data when it is found, not only when it is read
+        self.checked: set[str] = set()  # the faces' files read back whole in this build (thorough)
 
     def get(self, digest: str, data: bool = True) -> ChunkLayout | None:
         """A layout, with its data or (data=False) without, to be read when wanted (`data`).
@@ -97,6 +98,8 @@ class Cache:
             return None
         if not all(self.store.has_blob(f[1], f[3]) for f in faces):  # a face's file gone: laid out again
             return None
+        if self.thorough and not all(self.face_file_ok(f[1]) for f in faces):
+            return None
         if data:
             layout.data = self.store.read_blob(layout.blob)
             if layout.data is None:
@@ -106,6 +109,14 @@ class Cache:
         elif self.thorough and self.store.read_blob(layout.blob) is None:
             return None
         return layout
+
+    def face_file_ok(self, blob: str) -> bool:
+        """Whether a face's file in the cache reads back as it was written (once a build)."""
+        if blob not in self.checked:
+            if self.store.read_blob(blob) is None:
+                return False
+            self.checked.add(blob)
+        return True
 
     def data(self, layout: ChunkLayout) -> bytes:
         """A layout's data, read from the cache if it was let go."""

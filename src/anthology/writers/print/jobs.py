@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from jinja2 import TemplateError
 from lxml import html as lhtml
 
 from ... import pdfx, theme
@@ -106,14 +107,18 @@ class Jobs:
     def chunk_document(self, chunk: ChunkSpec):
         """A chunk's document: from `print_chunk.html.j2`, or cut from the whole book's when
         the manuscript has its own `print.html.j2` (documents.py)."""
-        template = Path(self.writer.env.get_template("print.html.j2").filename or "")
-        if self.book.root.resolve() not in template.resolve().parents:
+        try:
+            template = Path(self.writer.env.get_template("print.html.j2").filename or "")
+            own = self.book.root.resolve() in template.resolve().parents
+        except TemplateError:  # refused: rendering it below says why, naming the file
+            template, own = self.book.root / "templates" / "print.html.j2", True
+        if not own:
             source = self.writer.render("print_chunk.html.j2", chunk=chunk, edition_name=self.edition)
             return lhtml.document_fromstring(source)
         state = tuple(sorted(self.writer.page_labels.items()))
         if self._whole[0] != state:
-            source = self.writer.render("print.html.j2", edition_name=self.edition, stylesheets=[], edition_css="",
-                                 created=None)
+            source = self.writer.render("print.html.j2", edition_name=self.edition, stylesheets=[],
+                                        edition_css="", created=None)
             self._whole = (state, lhtml.document_fromstring(source))
         try:
             return documents.cut(self._whole[1], chunk)
