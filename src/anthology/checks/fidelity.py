@@ -283,8 +283,8 @@ def check_pdf(book: Anthology, path: Path, label: str) -> list[Loss]:
         m, missing = compare(words, found, cursor, nastaliq=nastaliq)
         if missing:
             losses.append(_loss(piece, words, missing, label))
-        if m.end > m.start:
-            cursor = m.end
+        if m.end > m.start:  # the next piece is looked for from where this one starts: words
+            cursor = m.start  # matched too far on cannot make it miss the next one's opening
         for note, note_words in notes:
             _, lost = compare(note_words, found, m.start, WINDOW + m.end - m.start, nastaliq)
             if lost:
