@@ -26,6 +26,7 @@ import pikepdf
 from fontTools.cffLib import CFFFontSet
 from fontTools.pens.basePen import NullPen
 from fontTools.ttLib import TTFont
+from lxml import etree
 
 from ..model import Anthology
 from .fidelity import Loss
@@ -164,15 +165,15 @@ class _FirstStroke(NullPen):
         raise _Inked
 
 
-def _font_program(descendant) -> tuple[bytes, str] | None:
+def _font_program(descendant) -> tuple[pikepdf.Stream, str] | None:
+    """A CID font's embedded program and its kind (TrueType, OpenType, bare CFF)."""
     descriptor = descendant.get("/FontDescriptor")
     if descriptor is None:
         return None
-    for key in ("/FontFile2", "/FontFile3"):
-        if key in descriptor:
-            stream = descriptor[key]
-            kind = str(stream.get("/Subtype", "/TrueType")) if key == "/FontFile3" else "/TrueType"
-            return stream.read_bytes(), kind
+    if "/FontFile2" in descriptor:
+        return descriptor.FontFile2, "/TrueType"
+    if "/FontFile3" in descriptor:
+        return descriptor.FontFile3, str(descriptor.FontFile3.get("/Subtype", "/OpenType"))
     return None
 
 
@@ -187,7 +188,7 @@ def _cid_to_gid(descendant) -> dict[int, int] | None:
 def missing_in_pdf(path: Path) -> list[Missing]:
     """Each character a PDF's Type 0 fonts set with an empty or absent glyph, once per font."""
     found: dict[tuple[str, str], Missing] = {}
-    programs: dict[tuple[int, int], Outlines] = {}
+    programs: dict[tuple[int, int], tuple[Outlines, str | None]] = {}  # read once, however many fonts share one
     with pikepdf.open(path) as pdf:
         for obj in pdf.objects:
             if not isinstance(obj, pikepdf.Dictionary) or obj.get("/Type") != "/Font" \
@@ -197,9 +198,12 @@ def missing_in_pdf(path: Path) -> list[Missing]:
             program = _font_program(descendant)
             if program is None:
                 continue
-            name = embedded_name(program[0]) or str(obj.get("/BaseFont", "?")).lstrip("/").partition("+")[2]
-            key = descendant.FontDescriptor.get("/FontFile2", descendant.FontDescriptor.get("/FontFile3")).objgen
-            outlines = programs[key] if key in programs else programs.setdefault(key, Outlines(*program))
+            stream, kind = program
+            if stream.objgen not in programs:
+                data = stream.read_bytes()
+                programs[stream.objgen] = Outlines(data, kind), embedded_name(data)
+            outlines, postscript = programs[stream.objgen]
+            name = postscript or str(obj.get("/BaseFont", "?")).lstrip("/").partition("+")[2]
             gids = _cid_to_gid(descendant)
             for code, text in to_unicode(obj.ToUnicode.read_bytes()).items():
                 inked = [c for c in text if not draws_nothing(c)]
@@ -208,7 +212,7 @@ def missing_in_pdf(path: Path) -> list[Missing]:
                     continue
                 # An empty glyph in a shaped cluster (Nastaliq's, say) may carry the cluster's
                 # text while others draw it: then the face's own glyph for the character decides.
-                face = None if gid <= 0 or gid >= len(outlines.order) else installed(embedded_name(program[0]) or "")
+                face = installed(postscript) if postscript and 0 < gid < len(outlines.order) else None
                 for char in inked:
                     if face is None or face.nominal_empty(char):
                         found.setdefault((char, name), Missing(char, name))
@@ -217,8 +221,6 @@ def missing_in_pdf(path: Path) -> list[Missing]:
 
 def missing_in_epub(path: Path) -> list[Missing]:
     """Each character of an EPUB's text that one of its embedded fonts maps to an empty glyph."""
-    from lxml import etree
-
     with zipfile.ZipFile(path) as z:
         fonts = {n: z.read(n) for n in z.namelist() if n.lower().endswith((".otf", ".ttf"))}
         if not fonts:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .. import fontstack
 from ..atomic import output_lock
-from ..checks import run as checks
+from ..checks import written as checks
 from ..cachestore import CacheDamaged, remove_old_formats
 from ..lint import lint
 from ..errors import Diagnostics, ManuscriptError, OutputError
