@@ -4,7 +4,8 @@ EB Garamond sets Latin, Greek and Cyrillic; its text cut (12 pt) comes first, si
 8-point italic maps Greek to empty glyphs. After it come Noto faces, from Debian's
 fonts-noto-core and fonts-noto-cjk (scripts/setup-system.sh), so that no character falls to
 whatever fontconfig finds: a language gets its own face first (Naskh for Arabic and Persian,
-Nastaliq for Urdu, Devanagari, Hebrew, CJK by region), and every text the whole fallback list,
+Nastaliq for Urdu, Devanagari, Hebrew; CJK by region, after the book face, which keeps the
+Latin), and every text the whole fallback list,
 so a passage without a `lang` still finds a face with its glyphs. `fonts:` in anthology.yml
 puts a manuscript's faces before these, for the whole book (`default`) or for a language.
 
@@ -50,12 +51,18 @@ def family_list(families: tuple[str, ...] | list[str]) -> str:
 
 
 def stack(language: str | None = None, own: dict[str, list[str]] | None = None) -> tuple[str, ...]:
-    """The faces a text in `language` is set in, first to last."""
+    """The faces a text in `language` is set in, first to last. A CJK face comes after the book
+    face: it has Latin letters too, but no true small capitals, and the book's Latin (names,
+    small-capital labels) stays in the book face."""
     own = own or {}
     known = [*LANGUAGES, *(t for t in own if t != "default" and t not in LANGUAGES)]
     tags = [t for t in known if language and (language == t or language.startswith(t + "-"))]
-    for_language = [f for t in tags[-1:] for f in (*own.get(t, []), *LANGUAGES.get(t, ()))]
-    faces = [*for_language, *own.get("default", []), *BOOK, *FALLBACK]
+    mine = [f for t in tags[-1:] for f in own.get(t, [])]
+    built_in = [f for t in tags[-1:] for f in LANGUAGES.get(t, ())]
+    if any("CJK" in f for f in built_in):
+        faces = [*mine, *own.get("default", []), *BOOK, *built_in, *FALLBACK]
+    else:
+        faces = [*mine, *built_in, *own.get("default", []), *BOOK, *FALLBACK]
     return tuple(dict.fromkeys(faces))
 
 
