@@ -149,6 +149,9 @@ def test_match_passes_over_the_page_and_names_a_lost_word():
 
 def test_a_compound_split_at_a_line_end_still_matches():
     assert match(Words.of("a well-known word").tokens, tokens("a well-\nknown word")).missing == []
+    # hyphenated across a page: the page's footnotes, then the next one's folio and running head
+    page_turn = tokens("the cer-\n" + "1. A long footnote, " * 60 + "\f12 The Running Head\ntainty of it")
+    assert match(Words.of("the certainty of it").tokens, page_turn).missing == []
     assert match(Words.of("这条道路").tokens, ["这条", "道路"]).missing == []
     assert present(["اغيره", "كتب"], ["اغي", "ره"]) == [1]
 

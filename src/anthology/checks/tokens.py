@@ -28,7 +28,7 @@ BRAHMIC = re.compile("[\u0900-\u0dff\u0f00-\u109f\u1780-\u17ff\u1900-\u1aaf\u1b0
 WINDOW = 4000  # tokens a page may put between two words of the text: notes, running heads, folios
 NEAR = 60  # tokens within which a word is taken without asking whether the next ones follow
 PAGE = 800  # tokens a page holds at most, its notes included
-PAGE_TURN = 40  # tokens between the halves of a word hyphenated across a page
+PAGE_TURN = PAGE  # tokens between the halves of a word hyphenated across a page: its notes, folio, head
 BEHIND = 40  # tokens a PDF's text may put a word before its neighbours: a table's cells, a line's runs
 
 
@@ -89,7 +89,7 @@ def _joined(expected: list[str], i: int, found: list[str], j: int) -> tuple[int,
     """Where a match at (i, j) ends when the two sides split a word differently (a hyphenated
     compound joined at a line end, CJK or Thai broken at one): a few tokens either side whose
     concatenations are equal. A word hyphenated at the foot of a page ends after the page's
-    furniture (folio, running head), a few tokens on."""
+    footnotes and the next one's folio and running head."""
     a, b, ii, jj = expected[i], found[j], i + 1, j + 1
     for _ in range(6):
         if a == b:
