@@ -132,7 +132,8 @@ def match(expected: list[str], found: list[str], start: int = 0, window: int = W
                 hit = (i + 1, p + 1)
             elif t[0] == word[0] and (t.startswith(word) or word.startswith(t)):
                 hit = _joined(expected, i, found, p)
-            if hit and (p - j < NEAR or _followed(expected, hit, found, j)):
+            if hit and (p - j < NEAR or _followed(expected, hit, found, j)) \
+                    and (hit[1] - p < NEAR or _followed(expected, hit, found, p)):  # a word's halves a page apart
                 break
             hit = None
         if hit is None:
