@@ -29,6 +29,7 @@ from anthology.cli import main
 from anthology.errors import ManuscriptError
 from anthology.readers.manuscript import load
 from anthology.writers import pdf as pdf_writer
+from anthology.writers.print import jobs as print_jobs
 
 from conftest import HERE, REPO, write_manuscript
 
@@ -267,7 +268,8 @@ def test_a_word_lost_from_the_pdf_fails_the_build_and_keeps_the_previous_pdf(bui
         for node in doc.iter():
             if node.text and "Anaxagoras" in node.text:
                 node.text = node.text.replace("Anaxagoras ", "")
-    monkeypatch.setattr(pdf_writer, "inline_footnotes", lossy)
+    monkeypatch.setattr(pdf_writer, "inline_footnotes", lossy)  # the screen edition's documents
+    monkeypatch.setattr(print_jobs, "inline_footnotes", lossy)  # the print edition's chunks
     result = build(root, previous, "--format", "pdf")
     assert result.exit_code == 3, result.output
     assert re.search(r"emerson\.md:8: nothing-lost\.pdf lacks 1 word of “History”: “Anaxagoras”", result.output)
