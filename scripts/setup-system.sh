@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Install the system packages Anthology needs (Debian), or say exactly how to.
-# WeasyPrint needs Pango and HarfBuzz; the book face is EB Garamond (DejaVu as fallback);
+# WeasyPrint needs Pango and HarfBuzz; the book face is EB Garamond, then Noto faces for the
+# scripts it lacks (fonts-noto-core: Naskh and Nastaliq, Devanagari, Hebrew, Noto Serif;
+# fonts-noto-cjk: Chinese, Japanese, Korean; see src/anthology/fontstack.py) and DejaVu;
+# every build reads its PDFs' text back with poppler-utils' pdftotext (the fidelity check);
 # EPUBCheck needs Java; the tests inspect PDFs with poppler-utils, qpdf and Ghostscript (ink
 # coverage, `gs -sDEVICE=inkcov`), compare the print edition's pixels with a single pass on
 # passages in five scripts (Noto faces, CJK's in collections), and drive

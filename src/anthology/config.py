@@ -10,7 +10,7 @@ import datetime as _dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from . import printspec
 from .labels import MESSAGES
@@ -21,6 +21,23 @@ BCP47 = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 
 
 Text = Annotated[str, Field(min_length=1)]  # after stripping: a blank title or name is an error
+
+
+def _family(value: str) -> str:
+    """A font family as CSS quotes it: nothing that would end the string or the rule."""
+    if not value or re.search(r'["\\{};<>\n]', value):
+        raise ValueError(f"'{value}' is not a font family name (no quotes, braces, semicolons or backslashes)")
+    return value
+
+
+def _font_language(value: str) -> str:
+    if value != "default" and not BCP47.match(value):
+        raise ValueError(f"'{value}' is neither 'default' nor a BCP 47 language tag (such as ar, zh-Hant)")
+    return value
+
+
+FontFamily = Annotated[str, AfterValidator(_family)]
+FontLanguage = Annotated[str, AfterValidator(_font_language)]
 
 DATE_FORMS = "YYYY, YYYY-MM or YYYY-MM-DD (such as 2026, 2026-11 or 2026-11-25)"
 DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
@@ -118,6 +135,9 @@ class Config(Strict):
                                                     "the language's (rtl for ar, fa, he, ur …)")
     labels: dict[str, Text] = Field({}, description="the book's own wording for generated labels, by their "
                                     "English text, such as {Contents: Table}")
+    fonts: dict[FontLanguage, list[FontFamily]] = Field(
+        {}, description="faces set before the built-in font stack in the PDFs: under 'default' for the whole "
+                        "book, under a language tag (ar, ur, zh-Hant …) for text in that language")
 
     @field_validator("labels")
     @classmethod

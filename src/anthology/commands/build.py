@@ -6,7 +6,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import fontstack
 from ..atomic import output_lock
+from ..checks import written as checks
 from ..cachestore import CacheDamaged, remove_old_formats
 from ..lint import lint
 from ..errors import Diagnostics, ManuscriptError, OutputError
@@ -90,6 +92,7 @@ def _build(manuscript: Path, out_dir: Path, formats: tuple[str, ...], progress: 
     # (or, with --strict, stop it), and an image without alternative text stops it (the EPUB
     # must be accessible).
     diags.extend(lint(book))
+    fontstack.check(book, diags)
     if diags.errors:
         raise ManuscriptError("the manuscript has errors", diags)
     if strict and diags.warnings:
@@ -129,11 +132,13 @@ def _write(book, diags: Diagnostics, out_dir: Path, formats: tuple[str, ...], sa
             writer.layout()
         key = "pdf" if writer.edition == "print" else f"pdf:{writer.edition}"
         say(f"writing {writer.output_path(out_dir).name}")
-        check = None if isinstance(writer, ScreenPdfWriter) else _preflight(writer, out_dir, result, say)
+        preflight_check = None if isinstance(writer, ScreenPdfWriter) else _preflight(writer, out_dir, result, say)
+        check = checks.chain(preflight_check, checks.pdf(book, writer.output_path(out_dir), say))
         result.outputs[key] = writer.write(out_dir, check)
     if "epub" in formats:
         say("writing the EPUB")
-        result.outputs["epub"] = EpubWriter(book, diags, printed.printed_pages()).write(out_dir)
+        writer = EpubWriter(book, diags, printed.printed_pages())
+        result.outputs["epub"] = writer.write(out_dir, checks.epub(book, writer.output_path(out_dir), say))
     return result
 
 

@@ -8,6 +8,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 from ebooklib import epub
@@ -338,7 +339,9 @@ class EpubWriter(Writer):
         book.spine = spine
         return book
 
-    def write(self, out_dir: Path) -> Path:
+    def write(self, out_dir: Path, check: Callable[[Path], None] | None = None) -> Path:
+        """Write the EPUB; `check(tmp)` runs on the finished temporary file before it replaces
+        the previous one."""
         target = self.output_path(out_dir)
         book = self.package()
         buffer = io.BytesIO()
@@ -349,6 +352,8 @@ class EpubWriter(Writer):
             raise OutputError(f"could not package the EPUB: {exc}") from exc
         with atomic_path(target) as tmp:
             rezip(buffer.getvalue(), tmp, self.book.meta.language)
+            if check is not None:
+                check(tmp)
         return target
 
 

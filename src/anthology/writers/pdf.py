@@ -17,7 +17,7 @@ from typing import Callable
 import pikepdf
 from lxml import etree, html as lhtml
 
-from .. import pdfx, printspec, theme
+from .. import fontstack, pdfx, printspec, theme
 from ..atomic import atomic_path
 from ..colour import CMYK_PROFILE
 from ..errors import Diagnostics, OutputError
@@ -163,7 +163,12 @@ class SinglePassPdf(Writer):
             rules.insert(0, f"@color-profile device-cmyk {{ src: url({CMYK_PROFILE.as_uri()}); "
                             "components: cyan, magenta, yellow, black; }")
             rules.append("html { color: device-cmyk(0 0 0 1); }")
-        return "\n".join(rules)
+        return "\n".join(rules + self.font_rules())
+
+    def font_rules(self) -> list[str]:
+        """The font stacks of `fonts:` in anthology.yml, when it has one (print.css has the rest)."""
+        own = self.book.settings.fonts if self.book.settings is not None else {}
+        return [fontstack.rules(own)] if own else []
 
     def html(self) -> str:
         sheets = [p.as_uri() for p in theme.stylesheets("print", self.book.stylesheets)]
@@ -310,8 +315,8 @@ class ScreenPdfWriter(SinglePassPdf):
 
     def edition_css(self) -> str:
         w, h = self.spec.trim
-        return (f"@page {{ size: {pt(w)} {pt(h)}; bleed: 0; marks: none; }}\n"
-                "a[href^='http'] { color: #1a4d8f; text-decoration: underline; }")
+        return "\n".join([f"@page {{ size: {pt(w)} {pt(h)}; bleed: 0; marks: none; }}",
+                          "a[href^='http'] { color: #1a4d8f; text-decoration: underline; }", *self.font_rules()])
 
     def write_options(self) -> dict:
         return {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
