@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from anthology.commands.build import build
 
-from conftest import MANUSCRIPTS, SAMPLE, outline, assert_epub_valid, pdf_fonts, pdf_text_pages
+from conftest import MANUSCRIPTS, SAMPLE, outline, assert_ace_clean, assert_epub_valid, pdf_fonts, pdf_text_pages
 
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
       "x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
@@ -35,6 +35,13 @@ def opf(path):
 @pytest.mark.parametrize("which", ["sample", pytest.param("varied", marks=pytest.mark.slow)])
 def test_epub_passes_epubcheck(which, request):
     assert_epub_valid(request.getfixturevalue(which).outputs["epub"])
+
+
+@pytest.mark.parametrize("which", ["sample", pytest.param("varied", marks=pytest.mark.slow)])
+def test_epub_passes_ace(which, request):
+    """Ace by DAISY (axe-core in Chromium, and its EPUB checks) finds no violation at all."""
+    report = assert_ace_clean(request.getfixturevalue(which).outputs["epub"])
+    assert report["properties"]["hasPageBreaks"]
 
 
 @pytest.mark.parametrize("which", ["sample", "varied"])

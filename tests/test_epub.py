@@ -13,7 +13,7 @@ from lxml import etree
 from anthology.commands.build import build
 from anthology.generator import generate
 
-from conftest import assert_epub_valid
+from conftest import assert_ace_clean, assert_epub_valid
 
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
       "x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
@@ -118,6 +118,11 @@ def test_landmarks_and_semantics(book):
 @pytest.mark.slow
 def test_generated_book_passes_epubcheck(book):
     assert_epub_valid(book.outputs["epub"])
+
+
+@pytest.mark.slow
+def test_generated_book_passes_ace(book):
+    assert_ace_clean(book.outputs["epub"])
 
 
 @pytest.mark.slow
