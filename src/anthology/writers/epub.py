@@ -24,6 +24,7 @@ from ..model import Part, Piece
 from ..pagemap import PageMap, PrintPages
 from ..placeholder import is_placeholder
 from .base import Writer, build_time
+from .ncx import add_page_list
 
 STYLESHEET = "styles/book.css"
 # What a stylesheet may bring into the EPUB: fonts (EPUB 3 exempts them from fallbacks, and
@@ -348,13 +349,15 @@ class EpubWriter(Writer):
         except Exception as exc:  # ebooklib raises bare exceptions
             raise OutputError(f"could not package the EPUB: {exc}") from exc
         with atomic_path(target) as tmp:
-            rezip(buffer.getvalue(), tmp, self.book.meta.language)
+            rezip(buffer.getvalue(), tmp, self.book.meta.language,
+                  lambda ncx: add_page_list(ncx, self.page_list(), [d.file_name for d in self.docs]))
         return target
 
 
-def rezip(data: bytes, target: Path, language: str) -> None:
+def rezip(data: bytes, target: Path, language: str, fix_ncx=None) -> None:
     """Re-zip ebooklib's output reproducibly: `mimetype` first and stored, fixed timestamps,
-    and `xml:lang` on the package element (ebooklib leaves it out)."""
+    `xml:lang` on the package element (ebooklib leaves it out), and `fix_ncx` applied to the
+    NCX (its page list, which ebooklib does not write)."""
     stamp = build_time()
     date_time = max((stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second), (1980, 1, 1, 0, 0, 0))
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(target, "w") as out:
@@ -364,6 +367,8 @@ def rezip(data: bytes, target: Path, language: str) -> None:
             content = src.read(name)
             if name.endswith(".opf"):
                 content = fix_opf(content, language)
+            elif name.endswith(".ncx") and fix_ncx is not None:
+                content = fix_ncx(content)
             info = zipfile.ZipInfo(name, date_time=date_time)
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
