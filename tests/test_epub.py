@@ -146,13 +146,16 @@ def test_opf_accessibility_metadata_and_page_source(book):
     props = {}
     for meta in opf.xpath("//opf:meta[@property]", namespaces=NS):
         props.setdefault(meta.get("property"), []).append(meta.text)
-    assert props["schema:accessMode"] == ["textual", "visual"]
+    # no image in the text (the cover aside): textual only, and no claim of alternative text
+    assert props["schema:accessMode"] == ["textual"]
     assert props["schema:accessModeSufficient"] == ["textual"]
-    assert {"structuralNavigation", "tableOfContents", "readingOrder", "alternativeText", "pageNavigation",
-            "printPageNumbers"} <= set(props["schema:accessibilityFeature"])
+    assert set(props["schema:accessibilityFeature"]) == {"structuralNavigation", "tableOfContents", "readingOrder",
+                                                          "displayTransformability", "pageNavigation", "printPageNumbers"}
     assert props["schema:accessibilityHazard"] == ["none"]
-    assert props["schema:accessibilitySummary"][0]
+    assert "print page numbers" in props["schema:accessibilitySummary"][0]
+    assert "pull quote" not in props["schema:accessibilitySummary"][0]
     assert props["dcterms:conformsTo"] == ["EPUB Accessibility 1.1 - WCAG 2.2 Level AA"]
+    assert props["a11y:certifiedBy"]
     assert props["pageBreakSource"] == opf.xpath("//dc:source/text()", namespaces=NS)
     assert props["belongs-to-collection"] == ["A generated series"]
     cover = opf.xpath("//opf:item[@properties='cover-image']", namespaces=NS)

@@ -20,9 +20,10 @@ from ..errors import Diagnostics, ManuscriptError, OutputError
 from ..fetcher import RefusedResource, Sandbox, guess_type
 from ..fonts import FAMILY, STYLES, font_files, subset_font
 from ..cover import front_cover_png
-from ..model import Part, Piece
+from ..model import Part, Piece, sort_name
 from ..pagemap import PageMap, PrintPages
 from ..placeholder import is_placeholder
+from . import a11y
 from .base import Writer, build_time
 from .ncx import add_page_list
 
@@ -252,18 +253,19 @@ class EpubWriter(Writer):
         return items
 
     # --- package -----------------------------------------------------------------------------
-    def metadata(self, book: epub.EpubBook) -> None:
+    def metadata(self, book: epub.EpubBook, contents: dict[str, bytes]) -> None:
         meta = self.book.meta
         book.set_identifier(meta.isbn_ebook and f"urn:isbn:{meta.isbn_ebook.replace('-', '')}" or meta.identifier)
         book.set_title(meta.title)
         book.set_language(meta.language)
-        for i, (name, file_as) in enumerate(meta.authors, 1):
-            book.add_author(name, file_as=file_as, role="aut", uid=f"author-{i}")
-        for i, editor in enumerate(meta.editors, 1):
-            book.add_author(editor, role="edt", uid=f"editor-{i}")
-        for i, name in enumerate(self.book.contributors, 1):
-            book.add_metadata("DC", "contributor", name, {"id": f"contributor-{i}"})
-            book.add_metadata(None, "meta", "aut", {"refines": f"#contributor-{i}", "property": "role", "scheme": "marc:relators"})
+        writers = {name for name, _ in meta.authors}
+        for i, (name, roles) in enumerate(self.people().items(), 1):
+            creator = "edt" in roles or name in writers
+            uid = f"{'creator' if creator else 'contributor'}-{i}"
+            book.add_metadata("DC", "creator" if creator else "contributor", name, {"id": uid})
+            book.add_metadata(None, "meta", self.file_as(name), {"refines": f"#{uid}", "property": "file-as"})
+            for role in roles:
+                book.add_metadata(None, "meta", role, {"refines": f"#{uid}", "property": "role", "scheme": "marc:relators"})
         for key in ("publisher", "rights", "description"):
             value = getattr(meta, key)
             if value:
@@ -275,23 +277,34 @@ class EpubWriter(Writer):
         if meta.series:
             book.add_metadata(None, "meta", meta.series, {"property": "belongs-to-collection", "id": "series"})
             book.add_metadata(None, "meta", "series", {"refines": "#series", "property": "collection-type"})
-        for prop, value in self.accessibility():
+        for prop, value in self.accessibility(contents):
             book.add_metadata(None, "meta", value, {"property": prop})
 
-    def accessibility(self) -> list[tuple[str, str]]:
-        features = ["structuralNavigation", "tableOfContents", "readingOrder", "alternativeText"]
-        if self.page_map is not None:
-            features += ["pageNavigation", "printPageNumbers"]
-        out = [("schema:accessMode", "textual"), ("schema:accessMode", "visual")]
-        out.append(("schema:accessModeSufficient", "textual"))
-        out += [("schema:accessibilityFeature", f) for f in features]
-        out.append(("schema:accessibilityHazard", "none"))
-        out.append(("schema:accessibilitySummary",
-                    "This publication follows EPUB Accessibility 1.1 at WCAG 2.2 level AA: its structure, "
-                    "reading order and navigation are marked up, images carry text alternatives, and "
-                    "pull quotes that repeat the text are hidden from screen readers."))
-        out.append(("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"))
-        return out
+    def people(self) -> dict[str, list[str]]:
+        """Every person once, with all their roles: the book's writers (an imported book's), its
+        editors, and the pieces' authors; an editor who also wrote a piece is one creator with
+        the roles edt and aut, not two people."""
+        people: dict[str, list[str]] = {name: ["aut"] for name, _ in self.book.meta.authors}
+        for name in self.book.meta.editors:
+            people.setdefault(name, []).append("edt")
+        for name in self.book.contributors:
+            roles = people.setdefault(name, [])
+            if "aut" not in roles and not ("edt" in roles and name.lower().startswith("the ")):
+                roles.append("aut")  # "The Editors" signing the introduction are the editors
+        return people
+
+    def file_as(self, name: str) -> str:
+        """How a person sorts: contributors.yml's form when it gives one, else "Surname, Given";
+        a collective name ("The Editors") as written."""
+        given = next((p.sort_as for p in self.book.people if p.name == name and p.sort_as), None)
+        given = given or dict(self.book.meta.authors).get(name)
+        return given or (name if name.lower().startswith("the ") else sort_name(name))
+
+    def accessibility(self, contents: dict[str, bytes]) -> list[tuple[str, str]]:
+        found = a11y.facts({k: v for k, v in contents.items() if k != "cover"}, COVER_IMAGE)
+        index = any(p.generated == "index-of-quotations" for p in self.book.pieces)
+        own_templates = os.path.lexists(self.book.root / "templates")
+        return a11y.metadata(found, self.page_map is not None, index, own_templates)
 
     def package(self) -> epub.EpubBook:
         book = epub.EpubBook()
@@ -299,7 +312,7 @@ class EpubWriter(Writer):
         if self.book.meta.direction == "rtl":
             book.set_direction("rtl")  # the spine's page-progression-direction
         contents = self.contents()
-        self.metadata(book)
+        self.metadata(book, contents)
         if self.page_map is not None:
             source = self.book.meta.isbn_print and f"urn:isbn:{self.book.meta.isbn_print.replace('-', '')}"
             source = source or f"{self.book.meta.identifier}#print"
@@ -331,9 +344,9 @@ class EpubWriter(Writer):
             spine.append(item)
             if doc.kind == "part":
                 toc.append((epub.Section(doc.title, doc.file_name),
-                            [epub.Link(f"{p.id}.xhtml", p.title, f"toc-{p.id}") for p in doc.item.pieces]))
+                            [epub.Link(f"{p.id}.xhtml", nav_label(p), f"toc-{p.id}") for p in doc.item.pieces]))
             elif doc.kind == "piece" and doc.item.part_id is None:
-                toc.append(epub.Link(doc.file_name, doc.title, f"toc-{doc.uid}"))
+                toc.append(epub.Link(doc.file_name, nav_label(doc.item), f"toc-{doc.uid}"))
         book.toc = toc
         book.add_item(epub.EpubNcx())
         book.spine = spine
@@ -352,6 +365,11 @@ class EpubWriter(Writer):
             rezip(buffer.getvalue(), tmp, self.book.meta.language,
                   lambda ncx: add_page_list(ncx, self.page_list(), [d.file_name for d in self.docs]))
         return target
+
+
+def nav_label(piece: Piece) -> str:
+    """The NCX's label of a piece, read aloud as the nav's is: "Preface — Friedrich Engels"."""
+    return f"{piece.title} — {piece.byline}" if piece.authors and piece.role == "body" else piece.title
 
 
 def rezip(data: bytes, target: Path, language: str, fix_ncx=None) -> None:
