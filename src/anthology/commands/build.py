@@ -15,6 +15,7 @@ from ..progress import Silent
 from ..model import Anthology
 from ..readers.manuscript import load
 from ..writers.epub import EpubWriter
+from ..writers.kepub import KepubWriter
 from ..writers.print.edition import PdfWriter
 from ..writers.print.pool import Pool
 from ..uptodate import record
@@ -134,6 +135,9 @@ def _write(book, diags: Diagnostics, out_dir: Path, formats: tuple[str, ...], sa
     if "epub" in formats:
         say("writing the EPUB")
         result.outputs["epub"] = EpubWriter(book, diags, printed.printed_pages()).write(out_dir)
+    if "kepub" in formats:
+        say("writing the Kobo EPUB")
+        result.outputs["kepub"] = KepubWriter(book, diags, printed.printed_pages()).write(out_dir)
     return result
 
 
