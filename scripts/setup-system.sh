@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the system packages Anthology needs (Debian), or say exactly how to.
-# WeasyPrint needs Pango and HarfBuzz; the book face is EB Garamond (DejaVu as fallback);
+# WeasyPrint needs Pango and HarfBuzz; CairoSVG (the EPUB's PNG fallbacks of SVG figures) Cairo; the book face is EB Garamond (DejaVu as fallback);
 # EPUBCheck needs Java; the tests inspect PDFs with poppler-utils, qpdf and Ghostscript (ink
 # coverage, `gs -sDEVICE=inkcov`), compare the print edition's pixels with a single pass on
 # passages in five scripts (Noto faces, CJK's in collections), and drive
@@ -9,7 +9,7 @@
 # (src/anthology/profiles/, made by scripts/make-cmyk-profile.sh), so no profile package is needed.
 set -euo pipefail
 
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-ebgaramond fonts-dejavu-core
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libcairo2 fontconfig fonts-ebgaramond fonts-dejavu-core
           fonts-noto-core fonts-noto-cjk poppler-utils qpdf ghostscript chromium)
 command -v java >/dev/null 2>&1 || packages+=(default-jre-headless)
 # Node.js for Ace by DAISY (1.4.6 needs Node 20 or newer): a machine that has node from another

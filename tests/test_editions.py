@@ -278,3 +278,44 @@ def test_every_person_once_with_a_sort_form(make_manuscript, tmp_path):
     assert refines[(by_name["The Editors"], "file-as")] == ["The Editors"]
     assert refines[(by_name["Bea van Author"], "file-as")] == ["Author, Bea van"]
     assert_epub_valid(epub_path)
+
+
+def test_svg_figures_have_png_fallbacks_and_the_cover_is_large_enough(sample):
+    """Kindle's conversion draws no SVG: each SVG figure is a <picture> whose <img> is a PNG
+    drawn from it (same alt), the SVG its source; the cover is at least 1600 × 2560."""
+    import io
+
+    from PIL import Image
+
+    x = "{http://www.w3.org/1999/xhtml}"
+    docs = xhtml_documents(sample.outputs["epub"])
+    pictures = [pic for doc in docs.values() for pic in doc.iter(f"{x}picture")]
+    assert len(pictures) == 3
+    with zipfile.ZipFile(sample.outputs["epub"]) as z:
+        for picture in pictures:
+            source, img = picture.find(f"{x}source"), picture.find(f"{x}img")
+            assert source.get("type") == "image/svg+xml" and source.get("srcset").endswith(".svg")
+            assert img.get("alt") and img.get("src") == source.get("srcset")[:-4] + ".fallback.png"
+            png = Image.open(io.BytesIO(z.read("EPUB/" + img.get("src"))))
+            svg = etree.fromstring(z.read("EPUB/" + source.get("srcset")))
+            assert png.format == "PNG" and png.width == 1200
+            assert abs(png.height / png.width - float(svg.get("height")) / float(svg.get("width"))) < 0.01
+            # drawn, not blank: the SVG's fill colours are in the PNG
+            assert len(png.convert("RGB").getcolors(1_000_000)) > 2
+        cover = Image.open(io.BytesIO(z.read("EPUB/images/cover.png")))
+    assert cover.width >= 1600 and cover.height >= 2560
+
+
+def test_a_small_cover_is_a_warning(make_manuscript, tmp_path):
+    import io
+
+    from PIL import Image
+
+    small = io.BytesIO()
+    Image.new("RGB", (600, 900), "white").save(small, format="PNG")
+    root = make_manuscript({"anthology.yml": "title: T\nlanguage: en\nidentifier: urn:uuid:6f0c3e43-51b5-4f0c-8a4e-0d0e8d2f1c12\n"
+                                             "contents: [a.md]\nepub: {cover: cover.png}\n",
+                            "a.md": "---\ntitle: A\n---\n\nText.\n", "cover.png": small.getvalue()})
+    result = build(root, tmp_path / "out", ("epub",))
+    assert [d.message for d in result.diagnostics.warnings if "epub.cover" in d.message] == [
+        "epub.cover is 600 × 900 pixels: Kindle and the other stores ask for at least 1600 × 2560"]

@@ -26,6 +26,7 @@ from ..placeholder import is_placeholder
 from . import a11y
 from .base import Writer, build_time
 from .ncx import add_page_list
+from .raster import RenderError, svg_png
 
 STYLESHEET = "styles/book.css"
 # What a stylesheet may bring into the EPUB: fonts (EPUB 3 exempts them from fallbacks, and
@@ -37,8 +38,10 @@ FONT_SIGNATURES = {".otf": (b"OTTO", b"\0\1\0\0"), ".ttf": (b"\0\1\0\0", b"true"
                    ".woff2": (b"wOF2",), ".ttc": (b"ttcf",), ".otc": (b"ttcf",)}
 SAFE_NAME = re.compile(r"[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*")
 COVER_IMAGE = "images/cover.png"
+COVER_SIZE = (1600, 2560)  # the least KDP asks of an ebook cover, in pixels
 OPF_NS = "http://www.idpf.org/2007/opf"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+XHTML = "http://www.w3.org/1999/xhtml"
 
 
 @dataclass
@@ -69,6 +72,7 @@ class EpubWriter(Writer):
         self.page_map: PageMap | None = None
         self.page_files: dict[str, str] = {}
         self.resources: dict[str, tuple[str, bytes]] = {}  # what the manuscript's stylesheets refer to
+        self.fallbacks: dict[str, str] = {}  # an SVG figure's PNG, for reading systems without SVG
         self.docs = self._plan()
         self.locations = {}
         for doc in self.docs:
@@ -161,10 +165,26 @@ class EpubWriter(Writer):
         given = self.book.settings.epub.cover if self.book.settings is not None else None
         if given:
             try:
-                return Sandbox([self.book.root]).image_bytes(self.book.root / given)[1]
+                data = Sandbox([self.book.root]).image_bytes(self.book.root / given)[1]
+                self.check_cover_size(data)
+                return data
             except RefusedResource as exc:
                 self.diags.warning(self.book.config_path, 0, f"epub.cover: {exc}; a cover is drawn from the title instead")
         return front_cover_png(self.book)
+
+    def check_cover_size(self, data: bytes) -> None:
+        """Warn about a given cover smaller than the stores ask (KDP: 1600 × 2560 pixels); the
+        cover drawn from the title is that size."""
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+        except UnidentifiedImageError:  # an SVG: drawn at any size
+            return
+        if width < COVER_SIZE[0] or height < COVER_SIZE[1]:
+            self.diags.warning(self.book.config_path, 0, f"epub.cover is {width} × {height} pixels: Kindle and the "
+                               f"other stores ask for at least {COVER_SIZE[0]} × {COVER_SIZE[1]}")
 
     def stylesheet(self, fonts: list[tuple[str, str]] = ()) -> bytes:
         """The edition's stylesheets in one file, each read (and cleaned) through the sandbox,
@@ -236,6 +256,7 @@ class EpubWriter(Writer):
                 for style, path in sorted(files.items())]
 
     def images(self) -> list[epub.EpubItem]:
+        """The figures' images, and a PNG beside each SVG (`self.fallbacks`: SVG → PNG name)."""
         sandbox = Sandbox([self.book.root])
         items, seen = [], set()
         for piece in self.book.pieces:
@@ -250,7 +271,35 @@ class EpubWriter(Writer):
                     continue
                 uid = "img-" + "".join(c if c.isalnum() else "-" for c in fig.src)
                 items.append(epub.EpubItem(uid=uid, file_name=fig.src, media_type=guess_type(Path(fig.src)), content=data))
+                if fig.src.lower().endswith(".svg"):
+                    try:
+                        png = svg_png(data)
+                    except RenderError as exc:
+                        self.diags.warning(fig.location.path, fig.location.line, f"{fig.src}: {exc}")
+                        continue
+                    self.fallbacks[fig.src] = name = f"{fig.src[:-4]}.fallback.png"
+                    items.append(epub.EpubItem(uid=f"{uid}-png", file_name=name, media_type="image/png", content=png))
         return items
+
+    def with_fallbacks(self, xhtml: bytes) -> bytes:
+        """Each SVG image as a `<picture>`: reading systems that draw SVG take the source, the
+        others (Kindle's conversion among them) the PNG in its `<img>`, with the same alt."""
+        if not self.fallbacks or b".svg" not in xhtml:
+            return xhtml
+        root = etree.fromstring(xhtml)
+        changed = False
+        for img in root.iter(f"{{{XHTML}}}img"):
+            png = self.fallbacks.get(img.get("src", ""))
+            if png is None or img.getparent().tag == f"{{{XHTML}}}picture":
+                continue
+            picture = etree.Element(f"{{{XHTML}}}picture")
+            etree.SubElement(picture, f"{{{XHTML}}}source", {"srcset": img.get("src"), "type": "image/svg+xml"})
+            img.addprevious(picture)
+            picture.tail, img.tail = img.tail, None
+            img.set("src", png)
+            picture.append(img)
+            changed = True
+        return etree.tostring(root, xml_declaration=True, encoding="utf-8", doctype="<!DOCTYPE html>") if changed else xhtml
 
     # --- package -----------------------------------------------------------------------------
     def metadata(self, book: epub.EpubBook, contents: dict[str, bytes]) -> None:
@@ -311,7 +360,8 @@ class EpubWriter(Writer):
         book.FOLDER_NAME = "EPUB"
         if self.book.meta.direction == "rtl":
             book.set_direction("rtl")  # the spine's page-progression-direction
-        contents = self.contents()
+        images = self.images()
+        contents = {uid: self.with_fallbacks(xhtml) for uid, xhtml in self.contents().items()}
         self.metadata(book, contents)
         if self.page_map is not None:
             source = self.book.meta.isbn_print and f"urn:isbn:{self.book.meta.isbn_print.replace('-', '')}"
@@ -333,7 +383,7 @@ class EpubWriter(Writer):
         cover.media_type = "image/png" if cover.content[:4] == b"\x89PNG" else "image/jpeg"
         book.add_item(cover)
         book.add_metadata(None, "meta", "", {"name": "cover", "content": cover.id})
-        for item in self.images():
+        for item in images:
             book.add_item(item)
         spine, toc = [], []
         for doc in self.docs:
