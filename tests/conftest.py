@@ -41,6 +41,7 @@ def make_manuscript(tmp_path):
 MINIMAL_CONFIG = """
 title: A Small Book
 language: en
+identifier: urn:uuid:7d5c2f9e-4b1a-4c3e-9f60-2a8b1d0e5c34
 editors: [Ada Editor]
 contents:
   - part: Essays

@@ -413,7 +413,8 @@ class EpubWriter(Writer):
             raise OutputError(f"could not package the EPUB: {exc}") from exc
         with atomic_path(target) as tmp:
             rezip(buffer.getvalue(), tmp, self.book.meta.language,
-                  lambda ncx: add_page_list(ncx, self.page_list(), [d.file_name for d in self.docs]))
+                  lambda ncx: add_page_list(ncx, self.page_list(), [d.file_name for d in self.docs],
+                                            self.translate.text("Print page numbers")))
         return target
 
 

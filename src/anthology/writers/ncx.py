@@ -12,8 +12,9 @@ def _n(tag: str) -> str:
     return f"{{{NCX}}}{tag}"
 
 
-def add_page_list(content: bytes, pages: list[dict], spine: list[str]) -> bytes:
-    """Add `<pageList>` for `pages` ({label, href} in book order) and renumber every playOrder
+def add_page_list(content: bytes, pages: list[dict], spine: list[str], title: str) -> bytes:
+    """Add `<pageList>` (labelled `title`, in the book's language) for `pages` ({label, href}
+    in book order) and renumber every playOrder
     in reading order (each file's navPoints at its start, then its pages), as the NCX
     specification asks of a book with both."""
     if not pages:
@@ -23,7 +24,7 @@ def add_page_list(content: bytes, pages: list[dict], spine: list[str]) -> bytes:
     ordered: list[tuple[tuple[int, int], etree._Element]] = []
     page_list = etree.SubElement(root, _n("pageList"))
     label = etree.SubElement(etree.SubElement(page_list, _n("navLabel")), _n("text"))
-    label.text = "Print page numbers"
+    label.text = title
     for i, page in enumerate(pages):
         attributes = {"id": f"pagetarget-{i + 1}", "type": "normal" if page["label"].isdigit() else "front"}
         if page["label"].isdigit():
