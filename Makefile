@@ -6,6 +6,10 @@
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
+# Ace by DAISY, the EPUB accessibility checker the tests run: npm installs the pinned version
+# (tools/ace/package-lock.json) without install scripts, so puppeteer downloads no browser;
+# the tests run it with the system Chromium.
+ACE    := tools/ace/node_modules/.installed-stamp
 BENCH  ?= book
 
 .PHONY: all setup build test test-all bench fuzz clean
@@ -19,7 +23,12 @@ $(STAMP): pyproject.toml scripts/setup-system.sh
 	$(PY) -m compileall -q src  # an editable install is not byte-compiled: every run would compile it
 	touch $@
 
-setup: $(STAMP)
+$(ACE): tools/ace/package.json tools/ace/package-lock.json scripts/setup-system.sh
+	bash scripts/setup-system.sh
+	cd tools/ace && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(STAMP) $(ACE)
 
 build: setup
 	$(VENV)/bin/anthology build manuscript --out build

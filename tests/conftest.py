@@ -1,4 +1,4 @@
-"""Shared fixtures: throwaway manuscripts, EPUBCheck, and PDF inspection."""
+"""Shared fixtures: throwaway manuscripts, EPUBCheck, Ace by DAISY, and PDF inspection."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ def make_manuscript(tmp_path):
 MINIMAL_CONFIG = """
 title: A Small Book
 language: en
+identifier: urn:uuid:7d5c2f9e-4b1a-4c3e-9f60-2a8b1d0e5c34
 editors: [Ada Editor]
 contents:
   - part: Essays
@@ -78,6 +79,45 @@ def epubcheck(path: Path) -> list[dict]:
 def assert_epub_valid(path: Path) -> None:
     problems = epubcheck(path)
     assert not problems, "\n".join(f"{m['severity']} {m['ID']}: {m['message']} {m['locations'][:1]}" for m in problems)
+
+
+ACE = REPO / "tools" / "ace" / "node_modules" / ".bin" / "ace-puppeteer"
+
+
+def ace(path: Path) -> dict:
+    """Run Ace by DAISY (installed by `make setup` from tools/ace/package.json) on an EPUB with
+    the system Chromium, never a downloaded one; return its report."""
+    import shutil
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert ACE.exists(), f"{ACE} is missing: run make setup (npm installs Ace into tools/ace)"
+    assert chromium, "Ace needs Chromium: run make setup (scripts/setup-system.sh installs it)"
+    out = path.with_name(path.name + ".ace")
+    env = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": chromium, "PUPPETEER_SKIP_DOWNLOAD": "1"}
+    run = subprocess.run([str(ACE), "--silent", "--force", "--outdir", str(out), str(path)],
+                         capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert (out / "report.json").exists(), f"Ace gave no report (exit {run.returncode}): {run.stderr[-2000:]}"
+    return json.loads((out / "report.json").read_text())
+
+
+def ace_violations(report: dict) -> list[str]:
+    """Every rule Ace found broken, as 'rule (impact) in document: what'."""
+    found = []
+    for document in report["assertions"]:
+        for check in document.get("assertions", []):
+            if check["earl:result"]["earl:outcome"] == "fail":
+                test = check["earl:test"]
+                found.append(f"{test['dct:title']} ({test['earl:impact']}) in {document['earl:testSubject']['url']}: "
+                             f"{check['earl:result'].get('dct:description', '')[:200]}")
+    return found
+
+
+def assert_ace_clean(path: Path) -> dict:
+    """Ace by DAISY finds no violation (of any impact) in the EPUB; its report for more checks."""
+    report = ace(path)
+    problems = ace_violations(report)
+    assert not problems and report["earl:result"]["earl:outcome"] == "pass", "\n".join(problems)
+    return report
 
 
 def pdf_text_pages(path: Path) -> list[str]:

@@ -63,6 +63,15 @@ def test_quote_div_attributes_the_quotation_without_printing_it(make_manuscript)
     assert "<footer" not in piece.blocks[1].html
 
 
+def test_headings_never_skip_a_level(make_manuscript):
+    """Under the piece title (h1), `###` first is h2, and `####` after `##` is h3: no level of
+    the outline a screen reader reads is missing."""
+    piece, _ = piece_from(make_manuscript, "Text.\n\n### Deep first\n\nA.\n\n## Second\n\nB.\n\n#### Deeper\n\nC.\n")
+    assert [(h.level, h.text) for h in piece.headings] == [(2, "Deep first"), (2, "Second"), (3, "Deeper")]
+    html = "".join(b.html for b in piece.blocks if b.kind == "heading")
+    assert html.startswith("<h2") and "<h3" in html and "<h4" not in html
+
+
 def test_figure_with_caption_credit_and_description(make_manuscript):
     svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'
     piece, diags = piece_from(make_manuscript, 'Text.\n\n![A caption. / Image: Jane Doe](img/x.svg "A red square")\n',

@@ -20,7 +20,7 @@ from lxml import etree
 from anthology.commands.build import build
 from anthology.importers.book import import_book
 
-from conftest import MANUSCRIPTS, REPO, SAMPLE, epubcheck
+from conftest import MANUSCRIPTS, REPO, SAMPLE, ace, ace_violations, epubcheck
 from sourcebook import compare, read_source, words
 
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -40,11 +40,13 @@ def test_corpus_book_keeps_every_word_note_epigraph_and_language(name, tmp_path)
     result = build(imported.written, tmp_path / "out", ("pdf", "epub"))
     seconds = time.monotonic() - started
     problems = epubcheck(result.outputs["epub"])
+    violations = ace_violations(ace(result.outputs["epub"]))
     report = compare(source, result.outputs["epub"], result.outputs["pdf"])
     print(f"\n{name}: {len(imported.book.pieces)} pieces, {imported.book.notes} notes, "
           f"{report['words']:,} words compared ({report['paragraphs']} paragraphs), "
-          f"EPUBCheck {len(problems)} problems, built in {seconds:.0f} s")
+          f"EPUBCheck {len(problems)} problems, Ace {len(violations)} violations, built in {seconds:.0f} s")
     assert not problems, problems
+    assert not violations, violations
     assert report["epub_missing"] == "", report["epub_missing"]
     assert report["pdf_missing"] == "", report["pdf_missing"]
     assert report["epub_words"] == report["pdf_words"] == sum(map(len, source.paragraphs))

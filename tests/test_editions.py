@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from anthology.commands.build import build
 
-from conftest import MANUSCRIPTS, SAMPLE, outline, assert_epub_valid, pdf_fonts, pdf_text_pages
+from conftest import MANUSCRIPTS, SAMPLE, outline, assert_ace_clean, assert_epub_valid, pdf_fonts, pdf_text_pages
 
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
       "x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
@@ -35,6 +35,13 @@ def opf(path):
 @pytest.mark.parametrize("which", ["sample", pytest.param("varied", marks=pytest.mark.slow)])
 def test_epub_passes_epubcheck(which, request):
     assert_epub_valid(request.getfixturevalue(which).outputs["epub"])
+
+
+@pytest.mark.parametrize("which", ["sample", pytest.param("varied", marks=pytest.mark.slow)])
+def test_epub_passes_ace(which, request):
+    """Ace by DAISY (axe-core in Chromium, and its EPUB checks) finds no violation at all."""
+    report = assert_ace_clean(request.getfixturevalue(which).outputs["epub"])
+    assert report["properties"]["hasPageBreaks"]
 
 
 @pytest.mark.parametrize("which", ["sample", "varied"])
@@ -163,3 +170,152 @@ def test_epub_is_reproducible(tmp_path, monkeypatch):
     first = build(SAMPLE, tmp_path / "a", ("epub",)).outputs["epub"].read_bytes()
     second = build(SAMPLE, tmp_path / "b", ("epub",)).outputs["epub"].read_bytes()
     assert first == second
+
+
+def xhtml_documents(path):
+    with zipfile.ZipFile(path) as z:
+        return {n: etree.fromstring(z.read(n)) for n in z.namelist() if n.endswith(".xhtml")}
+
+
+def accessibility(path) -> dict[str, list[str]]:
+    props: dict[str, list[str]] = {}
+    for meta in opf(path).xpath("//opf:meta[@property]", namespaces=NS):
+        props.setdefault(meta.get("property"), []).append(meta.text)
+    return props
+
+
+def test_nav_labels_separate_title_and_author(varied):
+    """Reading systems read a nav link's text as one label: a dash keeps "Title" and "Author"
+    apart ("Preface — Friedrich Engels"), the author in an element of its own; the NCX too."""
+    nav = xhtml_documents(varied.outputs["epub"])["EPUB/nav.xhtml"]
+    links = nav.xpath("//x:nav[@epub:type='toc']//x:a[x:span[@class='toc-author']]", namespaces=NS)
+    assert len(links) >= 3
+    for link in links:
+        title, author = (link.xpath(f"string(x:span[@class='{c}'])", namespaces=NS) for c in ("toc-title", "toc-author"))
+        assert title and author and "".join(link.itertext()) == f"{title} — {author}"
+    with zipfile.ZipFile(varied.outputs["epub"]) as z:
+        ncx = etree.fromstring(z.read("EPUB/toc.ncx"))
+    labels = ncx.xpath("//n:navPoint/n:navLabel/n:text/text()", namespaces={"n": "http://www.daisy.org/z3986/2005/ncx/"})
+    assert any(label.endswith(" — Li Wei") for label in labels)
+
+
+def test_title_page_is_centred_in_chromium(sample, tmp_path):
+    """The computed text-align of every line of the title page, as headless Chromium lays the
+    EPUB's document out with the EPUB's stylesheet: centred (p's justify must not win)."""
+    import shutil
+    import subprocess
+
+    with zipfile.ZipFile(sample.outputs["epub"]) as z:
+        z.extractall(tmp_path / "epub")
+    page = tmp_path / "epub" / "EPUB" / "titlepage.xhtml"
+    probe = ('<script>document.body.setAttribute("data-align", Array.from(document.querySelectorAll('
+             '".titlepage > *")).map(e => getComputedStyle(e).textAlign).join(" "))</script></body>')
+    page.write_text(page.read_text(encoding="utf-8").replace("</body>", probe), encoding="utf-8")
+    dom = subprocess.run([shutil.which("chromium"), "--headless", "--no-sandbox", "--disable-gpu",
+                          f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", page.as_uri()],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    aligned = etree.fromstring(dom.encode(), etree.HTMLParser()).xpath("//body/@data-align")[0].split()
+    assert len(aligned) >= 4 and set(aligned) == {"center"}, aligned
+
+
+@pytest.mark.parametrize("which", ["sample", "varied"])
+def test_no_empty_paragraphs(which, request):
+    for name, doc in xhtml_documents(request.getfixturevalue(which).outputs["epub"]).items():
+        for p in doc.iter("{http://www.w3.org/1999/xhtml}p"):
+            assert "".join(p.itertext()).strip() or p.find(".//{http://www.w3.org/1999/xhtml}img") is not None, \
+                (name, etree.tostring(p)[:200])
+
+
+def test_accessibility_metadata_says_what_the_sample_holds(sample):
+    props = accessibility(sample.outputs["epub"])
+    assert props["schema:accessMode"] == ["textual", "visual"]  # it has figures, each described
+    assert {"alternativeText", "printPageNumbers", "pageNavigation", "index"} <= set(props["schema:accessibilityFeature"])
+    assert "MathML" not in props["schema:accessibilityFeature"]
+    assert "every image has a text description" in props["schema:accessibilitySummary"][0]
+    assert props["dcterms:conformsTo"] == ["EPUB Accessibility 1.1 - WCAG 2.2 Level AA"]
+
+
+def test_accessibility_metadata_of_a_book_without_images(make_manuscript, tmp_path):
+    """A book without images claims no alternative text and no visual access mode; one without
+    a page list (a reading system's own pages) claims neither print page numbers nor page
+    navigation, and one with an undescribed image claims no conformance."""
+    from anthology.writers import a11y
+
+    root = make_manuscript({"anthology.yml": "title: T\nlanguage: en\nidentifier: urn:uuid:6f0c3e43-51b5-4f0c-8a4e-0d0e8d2f1c11\n"
+                                             "contents: [a.md]\n", "a.md": "---\ntitle: A\n---\n\nText.\n"})
+    props = accessibility(build(root, tmp_path / "out", ("epub",)).outputs["epub"])
+    assert not set(props["schema:accessibilityFeature"]) & {"alternativeText", "index", "MathML"}
+    assert props["schema:accessMode"] == ["textual"]
+    page = b'<html xmlns="http://www.w3.org/1999/xhtml"><body><h1>A</h1><p><img src="x.png"/></p></body></html>'
+    found = a11y.facts({"a": page}, "images/cover.png")
+    assert (found["images"], found["described"]) == (1, 0)
+    claims = dict(a11y.metadata(found, page_list=False, index=False, own_templates=False))
+    features = [v for k, v in a11y.metadata(found, False, False, False) if k == "schema:accessibilityFeature"]
+    assert not {"printPageNumbers", "pageNavigation", "alternativeText"} & set(features)
+    assert "dcterms:conformsTo" not in claims and claims["schema:accessModeSufficient"] == "textual,visual"
+    assert "does not claim conformance" in claims["schema:accessibilitySummary"]
+
+
+def test_every_person_once_with_a_sort_form(make_manuscript, tmp_path):
+    """An editor who also wrote a piece is one creator with both roles; every name has file-as."""
+    root = make_manuscript({
+        "anthology.yml": "title: T\nlanguage: en\neditors: [Ann Editor, The Editors]\ncontents: [intro.md, a.md, b.md]\n",
+        "intro.md": "---\ntitle: Introduction\nauthor: The Editors\n---\n\nText.\n",
+        "a.md": "---\ntitle: A\nauthor: Ann Editor\n---\n\nText.\n",
+        "b.md": "---\ntitle: B\nauthor: Bea van Author\n---\n\nText.\n"})
+    epub_path = build(root, tmp_path / "out", ("epub",)).outputs["epub"]
+    package = opf(epub_path)
+    people = package.xpath("//dc:creator|//dc:contributor", namespaces=NS)
+    names = [p.text for p in people]
+    assert sorted(names) == ["Ann Editor", "Bea van Author", "The Editors"]
+    refines = {}
+    for meta in package.xpath("//opf:meta[@refines]", namespaces=NS):
+        refines.setdefault((meta.get("refines"), meta.get("property")), []).append(meta.text)
+    by_name = {p.text: "#" + p.get("id") for p in people}
+    assert refines[(by_name["Ann Editor"], "role")] == ["edt", "aut"]
+    assert refines[(by_name["Ann Editor"], "file-as")] == ["Editor, Ann"]
+    assert refines[(by_name["The Editors"], "role")] == ["edt"]
+    assert refines[(by_name["The Editors"], "file-as")] == ["The Editors"]
+    assert refines[(by_name["Bea van Author"], "file-as")] == ["Author, Bea van"]
+    assert_epub_valid(epub_path)
+
+
+def test_svg_figures_have_png_fallbacks_and_the_cover_is_large_enough(sample):
+    """Kindle's conversion draws no SVG: each SVG figure is a <picture> whose <img> is a PNG
+    drawn from it (same alt), the SVG its source; the cover is at least 1600 × 2560."""
+    import io
+
+    from PIL import Image
+
+    x = "{http://www.w3.org/1999/xhtml}"
+    docs = xhtml_documents(sample.outputs["epub"])
+    pictures = [pic for doc in docs.values() for pic in doc.iter(f"{x}picture")]
+    assert len(pictures) == 3
+    with zipfile.ZipFile(sample.outputs["epub"]) as z:
+        for picture in pictures:
+            source, img = picture.find(f"{x}source"), picture.find(f"{x}img")
+            assert source.get("type") == "image/svg+xml" and source.get("srcset").endswith(".svg")
+            assert img.get("alt") and img.get("src") == source.get("srcset")[:-4] + ".fallback.png"
+            png = Image.open(io.BytesIO(z.read("EPUB/" + img.get("src"))))
+            svg = etree.fromstring(z.read("EPUB/" + source.get("srcset")))
+            assert png.format == "PNG" and png.width == 1200
+            assert abs(png.height / png.width - float(svg.get("height")) / float(svg.get("width"))) < 0.01
+            # drawn, not blank: the SVG's fill colours are in the PNG
+            assert len(png.convert("RGB").getcolors(1_000_000)) > 2
+        cover = Image.open(io.BytesIO(z.read("EPUB/images/cover.png")))
+    assert cover.width >= 1600 and cover.height >= 2560
+
+
+def test_a_small_cover_is_a_warning(make_manuscript, tmp_path):
+    import io
+
+    from PIL import Image
+
+    small = io.BytesIO()
+    Image.new("RGB", (600, 900), "white").save(small, format="PNG")
+    root = make_manuscript({"anthology.yml": "title: T\nlanguage: en\nidentifier: urn:uuid:6f0c3e43-51b5-4f0c-8a4e-0d0e8d2f1c12\n"
+                                             "contents: [a.md]\nepub: {cover: cover.png}\n",
+                            "a.md": "---\ntitle: A\n---\n\nText.\n", "cover.png": small.getvalue()})
+    result = build(root, tmp_path / "out", ("epub",))
+    assert [d.message for d in result.diagnostics.warnings if "epub.cover" in d.message] == [
+        "epub.cover is 600 × 900 pixels: Kindle and the other stores ask for at least 1600 × 2560"]

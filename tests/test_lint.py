@@ -106,6 +106,7 @@ def test_each_problem_at_its_line_and_column(make_manuscript):
         ("again.md", 2, 8, "warning", "duplicate-title"),
         ("again.md", 5, 66, "error", "link"),
         ("empty.md", 2, 8, "warning", "empty"),
+        ("anthology.yml", 1, 0, "warning", "identifier"),
     ])
     messages = {(d.path.rsplit("/", 1)[-1], d.line, d.col): d.message for d in diags}
     assert messages[("seeded.md", 5, 9)] == 'straight quote ": write “'
@@ -127,7 +128,7 @@ def test_check_prints_file_line_col_and_fails_on_errors(make_manuscript):
     result = CliRunner().invoke(main, ["check", str(root)])
     assert result.exit_code == 2
     assert "essays/seeded.md:7:6: warning: '--' used for a dash: write — (em dash)" in result.output
-    assert "6 errors, 8 warnings" in result.output
+    assert "6 errors, 9 warnings" in result.output  # the missing identifier's among them
 
 
 def test_check_json_for_ci(make_manuscript):
@@ -150,8 +151,21 @@ def test_strict_fails_on_warnings_alone(make_manuscript):
 
 
 def test_the_sample_manuscript_is_clean():
+    """Clean but for its missing identifier, which is the editors' to add (the derived one is
+    suggested): its words stay as written."""
     from conftest import SAMPLE
-    assert list(check(SAMPLE)) == []
+    [diag] = check(SAMPLE)
+    assert (diag.path.rsplit("/", 1)[-1], diag.line, diag.level, diag.code) == ("anthology.yml", 1, "warning", "identifier")
+    assert diag.message.startswith("no identifier: add 'identifier: urn:uuid:")
+
+
+def test_a_manuscript_without_identifier_is_told_to_add_one(make_manuscript):
+    root = make_manuscript({"anthology.yml": "language: en\ntitle: T\ncontents: [a.md]\n", "a.md": "---\ntitle: A\n---\nText.\n"})
+    [diag] = check(root)
+    assert (diag.line, diag.level, diag.code) == (2, "warning", "identifier")
+    root = make_manuscript({"anthology.yml": "title: T\nlanguage: en\nidentifier: urn:isbn:9780000000002\ncontents: [a.md]\n",
+                            "a.md": "---\ntitle: A\n---\nText.\n"}, name="with-id")
+    assert list(check(root)) == []
 
 
 def test_a_markdown_file_contents_does_not_list_is_a_warning(make_manuscript):

@@ -27,8 +27,27 @@ def test_minimal_manuscript_loads(minimal):
     assert not diags.errors
 
 
-def test_identifier_is_stable(minimal):
-    assert load(minimal)[0].meta.identifier == load(minimal)[0].meta.identifier
+def test_identifier_is_stable(make_manuscript):
+    """Derived, when anthology.yml gives none: the same from one build to the next."""
+    from conftest import MINIMAL_CONFIG, MINIMAL_PIECE
+    config = "\n".join(line for line in MINIMAL_CONFIG.splitlines() if not line.startswith("identifier:"))
+    root = make_manuscript({"anthology.yml": config, "one.md": MINIMAL_PIECE})
+    assert load(root)[0].meta.identifier == load(root)[0].meta.identifier
+
+
+def test_two_books_of_one_title_get_different_identifiers(make_manuscript):
+    """The identifier of a manuscript that gives none comes from its title, editors, language
+    and date: two books called "Essays" are not merged by library apps."""
+    piece = {"a.md": "---\ntitle: A\n---\nText.\n"}
+    base = "title: Essays\nlanguage: en\ncontents: [a.md]\n"
+    ids = {load(make_manuscript({"anthology.yml": base + extra, **piece}, name=f"ms{i}"))[0].meta.identifier
+           for i, extra in enumerate(["", "editors: [Ann Editor]\n", "editors: [Bo Editor]\n", "date: '1905'\n"])}
+    assert len(ids) == 4 and all(i.startswith("urn:uuid:") for i in ids)
+    german = load(make_manuscript({"anthology.yml": base.replace("language: en", "language: de"), **piece}, name="de"))[0]
+    assert german.meta.identifier not in ids
+    given = load(make_manuscript({"anthology.yml": base + "identifier: urn:uuid:0f8f1b8e-3c39-4a8e-9d43-6f1d2c1a9b7e\n",
+                                  **piece}, name="given"))[0]
+    assert given.meta.identifier == "urn:uuid:0f8f1b8e-3c39-4a8e-9d43-6f1d2c1a9b7e"
 
 
 def test_missing_config(make_manuscript):

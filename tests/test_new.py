@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -29,6 +30,10 @@ def test_new_builds_at_once_and_checks_clean(tmp_path):
                 "identifier", "edition", "isbn", "subjects", "contents", "editions", "epub"):
         line = next(line for line in config.splitlines() if line.lstrip("# ").startswith(key + ":"))
         assert "#" in line.split(":", 1)[1], f"{key} has no comment explaining it"
+    identifier = next(line for line in config.splitlines() if line.startswith("identifier:")).split()[1]
+    assert re.fullmatch(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", identifier)
+    assert run("new", tmp_path / "other").exit_code == 0
+    assert identifier not in (tmp_path / "other" / "anthology.yml").read_text()  # each book its own
     check = run("check", book)
     assert check.exit_code == 0 and "0 errors, 0 warnings" in check.output
     assert json.loads(run("check", book, "--format", "json", "--strict").stdout) == []

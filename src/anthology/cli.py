@@ -16,7 +16,7 @@ from .errors import AnthologyError, Diagnostics, ExitCode, os_error
 from .locate import manuscript_root
 from .progress import Bar, Log, Silent
 from .limits import CHUNK_SECONDS
-from .uptodate import FORMATS, inputs_digest, is_fresh
+from .uptodate import EXTRA_FORMATS, FORMATS, inputs_digest, is_fresh
 
 # Commands import their modules when they run: `anthology build` on an unchanged manuscript
 # answers before WeasyPrint is even loaded.
@@ -63,8 +63,8 @@ def main() -> None:
 @MANUSCRIPT
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("build"),
               show_default=True, help="Folder for the editions.")
-@click.option("--format", "fmt", type=click.Choice(["all", *FORMATS]), default="all", show_default=True,
-              help="Which edition to build.")
+@click.option("--format", "fmt", type=click.Choice(["all", *FORMATS, *EXTRA_FORMATS]), default="all", show_default=True,
+              help="Which edition to build (kepub: the Kobo EPUB, <slug>.kepub.epub, built only when named).")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
 @click.option("--verbose", "-v", is_flag=True, help="Print every stage, with WeasyPrint's steps and warnings.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,

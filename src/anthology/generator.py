@@ -55,8 +55,8 @@ class Writer:
             stanzas.append("\n".join(self.sentence().rstrip(".?") for _ in range(self.rng.randint(2, 5))))
         return "::: verse\n" + "\n\n".join(stanzas) + "\n:::\n"
 
-    def essay(self, words: int, note_prefix: str) -> str:
-        blocks, notes = [], []
+    def essay(self, words: int, note_prefix: str, notes: float = 0.15, note_sentences: tuple[int, int] = (1, 2)) -> str:
+        blocks, written_notes = [], []
         for _ in range(self.rng.randint(0, 2)):
             blocks.append(self.quote(epigraph=True))
         written = 0
@@ -73,17 +73,20 @@ class Writer:
                 blocks.append(self.verse())
             else:
                 para = self.paragraph()
-                if self.rng.random() < 0.15:
-                    n = len(notes) + 1
+                if self.rng.random() < notes:
+                    n = len(written_notes) + 1
                     para = para.rstrip(".") + f".[^{note_prefix}{n}]"
-                    notes.append(f"[^{note_prefix}{n}]: {self.paragraph((1, 2))}")
+                    written_notes.append(f"[^{note_prefix}{n}]: {self.paragraph(note_sentences)}")
                 blocks.append(para + "\n")
                 written += len(para.split())
-        return "\n".join(blocks) + ("\n" + "\n".join(notes) + "\n" if notes else "")
+        return "\n".join(blocks) + ("\n" + "\n".join(written_notes) + "\n" if written_notes else "")
 
 
-def generate(root: Path, pieces: int = 20, parts: int = 4, seed: int = 1, words: tuple[int, int] = (800, 4000)) -> Path:
-    """Write a manuscript of `pieces` essays in `parts` parts under `root`; return `root`."""
+def generate(root: Path, pieces: int = 20, parts: int = 4, seed: int = 1, words: tuple[int, int] = (800, 4000),
+             notes: float = 0.15, note_sentences: tuple[int, int] = (1, 2)) -> Path:
+    """Write a manuscript of `pieces` essays in `parts` parts under `root`; return `root`.
+    `notes` is the share of paragraphs that call a note, of `note_sentences` sentences (long
+    notes run over to the next page in print)."""
     w = Writer(seed)
     root = Path(root)
     (root / "essays").mkdir(parents=True, exist_ok=True)
@@ -101,7 +104,7 @@ def generate(root: Path, pieces: int = 20, parts: int = 4, seed: int = 1, words:
             name = f"essays/essay-{i + 1:04d}.md"
             author = w.rng.choice(NAMES)
             front = f"---\ntitle: \"{w.title()}\"\nauthor: {author}\nseries: A generated series, number {i + 1}\n---\n\n"
-            body = w.essay(w.rng.randint(*words), f"n{i + 1}-")
+            body = w.essay(w.rng.randint(*words), f"n{i + 1}-", notes, note_sentences)
             (root / name).write_text(front + body, encoding="utf-8")
             contents.append(f"      - {name}")
     config = (f"title: A Generated Anthology of {pieces} Essays\nlanguage: en\neditors: [Test Editor]\n"

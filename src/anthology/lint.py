@@ -269,4 +269,20 @@ def lint(book: Anthology) -> Diagnostics:
         if not piece.words and not any(b.kind == "figure" for b in piece.blocks):
             diags.warning(source.path, source.title_line, f"'{piece.title}' has no text yet", source.title_col, "empty")
     unlisted(book, diags)
+    lint_identifier(book, diags)
     return diags
+
+
+def lint_identifier(book: Anthology, diags: Diagnostics) -> None:
+    """A book without an identifier gets one derived from its title, editors, language and
+    date: it changes when they do, and library apps then take the new edition for another book."""
+    if book.settings is None or book.settings.identifier or book.config_path is None:
+        return
+    try:
+        lines = Sandbox([book.root]).read_bytes(book.config_path).decode("utf-8").splitlines()
+    except (RefusedResource, UnicodeDecodeError):
+        lines = []  # the loader read it: only the line number is lost
+    line = next((i for i, text in enumerate(lines, 1) if text.startswith("title:")), 0)
+    diags.warning(book.config_path, line, f"no identifier: add 'identifier: {book.meta.identifier}' (derived from "
+                  f"the title, editors, language and date) so that the book keeps it when they change",
+                  code="identifier")

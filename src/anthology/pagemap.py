@@ -162,7 +162,19 @@ def _word_starts(slots, i: int, pos: int) -> bool:
     return True
 
 
+HEADINGS = {f"{{{XHTML}}}h{n}" for n in range(1, 7)}
+
+
 def _insert(owner: etree._Element, is_tail: bool, pos: int, span: etree._Element) -> None:
+    """Insert `span` at `pos` of a text node; a page that begins in a heading is marked just
+    before the heading, so that a screen reader does not read the folio as part of it."""
+    holder = owner.getparent() if is_tail else owner
+    heading = None if holder is None else next(
+        (h for h in (holder, *holder.iterancestors()) if h.tag in HEADINGS), None)
+    if heading is not None:
+        heading.addprevious(span)
+        span.tail = None
+        return
     if is_tail:
         text = owner.tail or ""
         owner.tail = text[:pos]

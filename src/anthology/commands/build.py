@@ -17,6 +17,7 @@ from ..progress import Silent
 from ..model import Anthology
 from ..readers.manuscript import load
 from ..writers.epub import EpubWriter
+from ..writers.kepub import KepubWriter
 from ..writers.print.edition import PdfWriter
 from ..writers.print.pool import Pool
 from ..uptodate import record
@@ -139,6 +140,9 @@ def _write(book, diags: Diagnostics, out_dir: Path, formats: tuple[str, ...], sa
         say("writing the EPUB")
         writer = EpubWriter(book, diags, printed.printed_pages())
         result.outputs["epub"] = writer.write(out_dir, checks.epub(book, writer.output_path(out_dir), say))
+    if "kepub" in formats:
+        say("writing the Kobo EPUB")
+        result.outputs["kepub"] = KepubWriter(book, diags, printed.printed_pages()).write(out_dir)
     return result
 
 

@@ -7,6 +7,7 @@ something that works and changes it a line at a time; its anthology.yml explains
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 from ..errors import AnthologyError
@@ -31,7 +32,7 @@ editors: [Your Name]                # the book's editors, on the title and copyr
 # date: 2026-01-01                  # publication date; the copyright page prints its year
 rights: © the contributors.         # the copyright page's rights line
 # description: A sentence or two.  # for the back cover and the ebook stores
-# identifier: urn:uuid:…            # left out, a stable identifier is derived from the title
+identifier: {identifier}  # this book's own, made at random by anthology new: keep it
 # edition: First edition            # the copyright page's edition line
 # isbn: {print: 978-…, ebook: 978-…}  # one ISBN per edition
 # subjects: [Essays]                # subject keywords in the metadata of both editions
@@ -103,6 +104,8 @@ def new(folder: Path) -> list[Path]:
     written = []
     for name, text in SKELETON.items():
         text = text if text is not None else json.dumps(schema(), ensure_ascii=False, indent=2) + "\n"
+        if name == CONFIG_NAME:  # a UUID of its own, so that two books of one title stay two books
+            text = text.replace("{identifier}", f"urn:uuid:{uuid.uuid4()}")
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

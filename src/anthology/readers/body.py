@@ -656,11 +656,15 @@ class BodyBuilder:
                 p.set("class", "lead-in")
 
     def _shift_headings(self, root: etree._Element) -> None:
-        """The piece title is the only h1: body headings start at h2."""
-        if root.find(".//h1") is None:
-            return
-        for h in root.xpath(".//h1|.//h2|.//h3|.//h4|.//h5"):
-            h.tag = f"h{int(h.tag[1]) + 1}"
+        """The piece title is the only h1: body headings start at h2. None skips a level either
+        (`###` straight under the title becomes h2): a screen reader's outline would announce a
+        section that is not there (Ace by DAISY's heading-order)."""
+        headings = root.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6")
+        shift = 1 if root.find(".//h1") is not None else 0
+        level = 1
+        for h in headings:
+            level = min(int(h.tag[1]) + shift, 6, level + 1)
+            h.tag = f"h{level}"
 
     def blocks(self, el: etree._Element, leading: bool) -> list[Block]:
         """Python-Markdown merges block quotes separated only by a blank line; an attribution

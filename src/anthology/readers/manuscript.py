@@ -338,6 +338,14 @@ def convert(args: tuple) -> tuple[Piece | None, list]:
     return piece, own.items
 
 
+def derived_identifier(title: str, editors: list[str], language: str, date: str | None) -> str:
+    """The identifier of a manuscript that gives none: stable from build to build, and differing
+    between two books that share a title but not their editors, language or date (a title
+    alone made two books called "Essays" one book in library apps). `check` asks for a UUID."""
+    seed = "\n".join(["anthology", title, *editors, language, date or ""])
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
+
+
 def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None,
          cache: Path | None = None, pool=None, draft: bool = False) -> tuple[Anthology, Diagnostics]:
     """Read and validate a manuscript; raise ManuscriptError carrying every error found.
@@ -470,7 +478,7 @@ def load(root: Path, on_piece: Callable[[int, int, Path], None] | None = None,
         raise ManuscriptError("the manuscript has errors", diags)
 
     slug = book_slug(config.title)
-    identifier = config.identifier or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'anthology:' + config.title)}"
+    identifier = config.identifier or derived_identifier(config.title, config.editors, config.language, config.date)
     title, subtitle, series = (inline_text(text, config.language) if text else ("", "", None)
                                for text in (config.title, config.subtitle, config.series))
     meta = BookMeta(

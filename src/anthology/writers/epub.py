@@ -21,10 +21,13 @@ from ..errors import Diagnostics, ManuscriptError, OutputError
 from ..fetcher import RefusedResource, Sandbox, guess_type
 from ..fonts import FAMILY, STYLES, font_files, subset_font
 from ..cover import front_cover_png
-from ..model import Part, Piece
+from ..model import Part, Piece, sort_name
 from ..pagemap import PageMap, PrintPages
 from ..placeholder import is_placeholder
+from . import a11y
 from .base import Writer, build_time
+from .ncx import add_page_list
+from .raster import RenderError, svg_png
 
 STYLESHEET = "styles/book.css"
 # What a stylesheet may bring into the EPUB: fonts (EPUB 3 exempts them from fallbacks, and
@@ -36,8 +39,10 @@ FONT_SIGNATURES = {".otf": (b"OTTO", b"\0\1\0\0"), ".ttf": (b"\0\1\0\0", b"true"
                    ".woff2": (b"wOF2",), ".ttc": (b"ttcf",), ".otc": (b"ttcf",)}
 SAFE_NAME = re.compile(r"[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*")
 COVER_IMAGE = "images/cover.png"
+COVER_SIZE = (1600, 2560)  # the least KDP asks of an ebook cover, in pixels
 OPF_NS = "http://www.idpf.org/2007/opf"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+XHTML = "http://www.w3.org/1999/xhtml"
 
 
 @dataclass
@@ -68,6 +73,7 @@ class EpubWriter(Writer):
         self.page_map: PageMap | None = None
         self.page_files: dict[str, str] = {}
         self.resources: dict[str, tuple[str, bytes]] = {}  # what the manuscript's stylesheets refer to
+        self.fallbacks: dict[str, str] = {}  # an SVG figure's PNG, for reading systems without SVG
         self.docs = self._plan()
         self.locations = {}
         for doc in self.docs:
@@ -160,10 +166,26 @@ class EpubWriter(Writer):
         given = self.book.settings.epub.cover if self.book.settings is not None else None
         if given:
             try:
-                return Sandbox([self.book.root]).image_bytes(self.book.root / given)[1]
+                data = Sandbox([self.book.root]).image_bytes(self.book.root / given)[1]
+                self.check_cover_size(data)
+                return data
             except RefusedResource as exc:
                 self.diags.warning(self.book.config_path, 0, f"epub.cover: {exc}; a cover is drawn from the title instead")
         return front_cover_png(self.book)
+
+    def check_cover_size(self, data: bytes) -> None:
+        """Warn about a given cover smaller than the stores ask (KDP: 1600 × 2560 pixels); the
+        cover drawn from the title is that size."""
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+        except UnidentifiedImageError:  # an SVG: drawn at any size
+            return
+        if width < COVER_SIZE[0] or height < COVER_SIZE[1]:
+            self.diags.warning(self.book.config_path, 0, f"epub.cover is {width} × {height} pixels: Kindle and the "
+                               f"other stores ask for at least {COVER_SIZE[0]} × {COVER_SIZE[1]}")
 
     def stylesheet(self, fonts: list[tuple[str, str]] = ()) -> bytes:
         """The edition's stylesheets in one file, each read (and cleaned) through the sandbox,
@@ -235,6 +257,7 @@ class EpubWriter(Writer):
                 for style, path in sorted(files.items())]
 
     def images(self) -> list[epub.EpubItem]:
+        """The figures' images, and a PNG beside each SVG (`self.fallbacks`: SVG → PNG name)."""
         sandbox = Sandbox([self.book.root])
         items, seen = [], set()
         for piece in self.book.pieces:
@@ -249,21 +272,50 @@ class EpubWriter(Writer):
                     continue
                 uid = "img-" + "".join(c if c.isalnum() else "-" for c in fig.src)
                 items.append(epub.EpubItem(uid=uid, file_name=fig.src, media_type=guess_type(Path(fig.src)), content=data))
+                if fig.src.lower().endswith(".svg"):
+                    try:
+                        png = svg_png(data)
+                    except RenderError as exc:
+                        self.diags.warning(fig.location.path, fig.location.line, f"{fig.src}: {exc}")
+                        continue
+                    self.fallbacks[fig.src] = name = f"{fig.src[:-4]}.fallback.png"
+                    items.append(epub.EpubItem(uid=f"{uid}-png", file_name=name, media_type="image/png", content=png))
         return items
 
+    def with_fallbacks(self, xhtml: bytes) -> bytes:
+        """Each SVG image as a `<picture>`: reading systems that draw SVG take the source, the
+        others (Kindle's conversion among them) the PNG in its `<img>`, with the same alt."""
+        if not self.fallbacks or b".svg" not in xhtml:
+            return xhtml
+        root = etree.fromstring(xhtml)
+        changed = False
+        for img in root.iter(f"{{{XHTML}}}img"):
+            png = self.fallbacks.get(img.get("src", ""))
+            if png is None or img.getparent().tag == f"{{{XHTML}}}picture":
+                continue
+            picture = etree.Element(f"{{{XHTML}}}picture")
+            etree.SubElement(picture, f"{{{XHTML}}}source", {"srcset": img.get("src"), "type": "image/svg+xml"})
+            img.addprevious(picture)
+            picture.tail, img.tail = img.tail, None
+            img.set("src", png)
+            picture.append(img)
+            changed = True
+        return etree.tostring(root, xml_declaration=True, encoding="utf-8", doctype="<!DOCTYPE html>") if changed else xhtml
+
     # --- package -----------------------------------------------------------------------------
-    def metadata(self, book: epub.EpubBook) -> None:
+    def metadata(self, book: epub.EpubBook, contents: dict[str, bytes]) -> None:
         meta = self.book.meta
         book.set_identifier(meta.isbn_ebook and f"urn:isbn:{meta.isbn_ebook.replace('-', '')}" or meta.identifier)
         book.set_title(meta.title)
         book.set_language(meta.language)
-        for i, (name, file_as) in enumerate(meta.authors, 1):
-            book.add_author(name, file_as=file_as, role="aut", uid=f"author-{i}")
-        for i, editor in enumerate(meta.editors, 1):
-            book.add_author(editor, role="edt", uid=f"editor-{i}")
-        for i, name in enumerate(self.book.contributors, 1):
-            book.add_metadata("DC", "contributor", name, {"id": f"contributor-{i}"})
-            book.add_metadata(None, "meta", "aut", {"refines": f"#contributor-{i}", "property": "role", "scheme": "marc:relators"})
+        writers = {name for name, _ in meta.authors}
+        for i, (name, roles) in enumerate(self.people().items(), 1):
+            creator = "edt" in roles or name in writers
+            uid = f"{'creator' if creator else 'contributor'}-{i}"
+            book.add_metadata("DC", "creator" if creator else "contributor", name, {"id": uid})
+            book.add_metadata(None, "meta", self.file_as(name), {"refines": f"#{uid}", "property": "file-as"})
+            for role in roles:
+                book.add_metadata(None, "meta", role, {"refines": f"#{uid}", "property": "role", "scheme": "marc:relators"})
         for key in ("publisher", "rights", "description"):
             value = getattr(meta, key)
             if value:
@@ -275,31 +327,43 @@ class EpubWriter(Writer):
         if meta.series:
             book.add_metadata(None, "meta", meta.series, {"property": "belongs-to-collection", "id": "series"})
             book.add_metadata(None, "meta", "series", {"refines": "#series", "property": "collection-type"})
-        for prop, value in self.accessibility():
+        for prop, value in self.accessibility(contents):
             book.add_metadata(None, "meta", value, {"property": prop})
 
-    def accessibility(self) -> list[tuple[str, str]]:
-        features = ["structuralNavigation", "tableOfContents", "readingOrder", "alternativeText"]
-        if self.page_map is not None:
-            features += ["pageNavigation", "printPageNumbers"]
-        out = [("schema:accessMode", "textual"), ("schema:accessMode", "visual")]
-        out.append(("schema:accessModeSufficient", "textual"))
-        out += [("schema:accessibilityFeature", f) for f in features]
-        out.append(("schema:accessibilityHazard", "none"))
-        out.append(("schema:accessibilitySummary",
-                    "This publication follows EPUB Accessibility 1.1 at WCAG 2.2 level AA: its structure, "
-                    "reading order and navigation are marked up, images carry text alternatives, and "
-                    "pull quotes that repeat the text are hidden from screen readers."))
-        out.append(("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"))
-        return out
+    def people(self) -> dict[str, list[str]]:
+        """Every person once, with all their roles: the book's writers (an imported book's), its
+        editors, and the pieces' authors; an editor who also wrote a piece is one creator with
+        the roles edt and aut, not two people."""
+        people: dict[str, list[str]] = {name: ["aut"] for name, _ in self.book.meta.authors}
+        for name in self.book.meta.editors:
+            people.setdefault(name, []).append("edt")
+        for name in self.book.contributors:
+            roles = people.setdefault(name, [])
+            if "aut" not in roles and not ("edt" in roles and name.lower().startswith("the ")):
+                roles.append("aut")  # "The Editors" signing the introduction are the editors
+        return people
+
+    def file_as(self, name: str) -> str:
+        """How a person sorts: contributors.yml's form when it gives one, else "Surname, Given";
+        a collective name ("The Editors") as written."""
+        given = next((p.sort_as for p in self.book.people if p.name == name and p.sort_as), None)
+        given = given or dict(self.book.meta.authors).get(name)
+        return given or (name if name.lower().startswith("the ") else sort_name(name))
+
+    def accessibility(self, contents: dict[str, bytes]) -> list[tuple[str, str]]:
+        found = a11y.facts({k: v for k, v in contents.items() if k != "cover"}, COVER_IMAGE)
+        index = any(p.generated == "index-of-quotations" for p in self.book.pieces)
+        own_templates = os.path.lexists(self.book.root / "templates")
+        return a11y.metadata(found, self.page_map is not None, index, own_templates)
 
     def package(self) -> epub.EpubBook:
         book = epub.EpubBook()
         book.FOLDER_NAME = "EPUB"
         if self.book.meta.direction == "rtl":
             book.set_direction("rtl")  # the spine's page-progression-direction
-        contents = self.contents()
-        self.metadata(book)
+        images = self.images()
+        contents = {uid: self.with_fallbacks(xhtml) for uid, xhtml in self.contents().items()}
+        self.metadata(book, contents)
         if self.page_map is not None:
             source = self.book.meta.isbn_print and f"urn:isbn:{self.book.meta.isbn_print.replace('-', '')}"
             source = source or f"{self.book.meta.identifier}#print"
@@ -320,7 +384,7 @@ class EpubWriter(Writer):
         cover.media_type = "image/png" if cover.content[:4] == b"\x89PNG" else "image/jpeg"
         book.add_item(cover)
         book.add_metadata(None, "meta", "", {"name": "cover", "content": cover.id})
-        for item in self.images():
+        for item in images:
             book.add_item(item)
         spine, toc = [], []
         for doc in self.docs:
@@ -331,9 +395,9 @@ class EpubWriter(Writer):
             spine.append(item)
             if doc.kind == "part":
                 toc.append((epub.Section(doc.title, doc.file_name),
-                            [epub.Link(f"{p.id}.xhtml", p.title, f"toc-{p.id}") for p in doc.item.pieces]))
+                            [epub.Link(f"{p.id}.xhtml", nav_label(p), f"toc-{p.id}") for p in doc.item.pieces]))
             elif doc.kind == "piece" and doc.item.part_id is None:
-                toc.append(epub.Link(doc.file_name, doc.title, f"toc-{doc.uid}"))
+                toc.append(epub.Link(doc.file_name, nav_label(doc.item), f"toc-{doc.uid}"))
         book.toc = toc
         book.add_item(epub.EpubNcx())
         book.spine = spine
@@ -351,15 +415,23 @@ class EpubWriter(Writer):
         except Exception as exc:  # ebooklib raises bare exceptions
             raise OutputError(f"could not package the EPUB: {exc}") from exc
         with atomic_path(target) as tmp:
-            rezip(buffer.getvalue(), tmp, self.book.meta.language)
+            rezip(buffer.getvalue(), tmp, self.book.meta.language,
+                  lambda ncx: add_page_list(ncx, self.page_list(), [d.file_name for d in self.docs],
+                                            self.translate.text("Print page numbers")))
             if check is not None:
                 check(tmp)
         return target
 
 
-def rezip(data: bytes, target: Path, language: str) -> None:
+def nav_label(piece: Piece) -> str:
+    """The NCX's label of a piece, read aloud as the nav's is: "Preface — Friedrich Engels"."""
+    return f"{piece.title} — {piece.byline}" if piece.authors and piece.role == "body" else piece.title
+
+
+def rezip(data: bytes, target: Path, language: str, fix_ncx=None) -> None:
     """Re-zip ebooklib's output reproducibly: `mimetype` first and stored, fixed timestamps,
-    and `xml:lang` on the package element (ebooklib leaves it out)."""
+    `xml:lang` on the package element (ebooklib leaves it out), and `fix_ncx` applied to the
+    NCX (its page list, which ebooklib does not write)."""
     stamp = build_time()
     date_time = max((stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second), (1980, 1, 1, 0, 0, 0))
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(target, "w") as out:
@@ -369,6 +441,8 @@ def rezip(data: bytes, target: Path, language: str) -> None:
             content = src.read(name)
             if name.endswith(".opf"):
                 content = fix_opf(content, language)
+            elif name.endswith(".ncx") and fix_ncx is not None:
+                content = fix_ncx(content)
             info = zipfile.ZipInfo(name, date_time=date_time)
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
