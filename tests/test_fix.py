@@ -31,7 +31,7 @@ def test_fix_restores_the_sample_with_its_quotes_straightened(tmp_path):
     result = CliRunner().invoke(main, ["check", "--fix", str(root)])
     assert result.exit_code == 0, result.output
     assert "essays/from-chomsky-to-marx.md:14:11: fixed: '\"' → '“'" in result.output
-    assert result.output.rstrip().endswith("25 fixes in 1 file made, 0 errors, 0 warnings")
+    assert result.output.rstrip().endswith("25 fixes in 1 file made, 0 errors, 1 warnings")  # the sample has no identifier
     for piece in SAMPLE.rglob("*.md"):
         assert (root / piece.relative_to(SAMPLE)).read_bytes() == piece.read_bytes(), piece
 
@@ -91,7 +91,7 @@ def test_fix_follows_the_language(make_manuscript):
 
 
 def test_diff_is_a_dry_run_and_json_names_files_from_the_manuscript(make_manuscript, tmp_path, monkeypatch):
-    root = make_manuscript({"anthology.yml": "title: T\nlanguage: en\ncontents: [essays/a.md]\n",
+    root = make_manuscript({"anthology.yml": "title: T\nlanguage: en\nidentifier: urn:uuid:7d1f6c3e-0000-4000-8000-000000000001\ncontents: [essays/a.md]\n",
                             "essays/a.md": "---\ntitle: T\n---\n\nA \"quote\" -- here.\n"})
     before = (root / "essays" / "a.md").read_bytes()
     monkeypatch.chdir(tmp_path.parent)  # run from elsewhere: paths still name the manuscript's files
@@ -109,7 +109,7 @@ def test_diff_is_a_dry_run_and_json_names_files_from_the_manuscript(make_manuscr
 
 
 def test_findings_and_summary_share_one_stream(make_manuscript):
-    root = make_manuscript({"anthology.yml": "title: T\nlanguage: en\ncontents: [a.md]\n",
+    root = make_manuscript({"anthology.yml": "title: T\nlanguage: en\nidentifier: urn:uuid:7d1f6c3e-0000-4000-8000-000000000002\ncontents: [a.md]\n",
                             "a.md": "---\ntitle: T\n---\n\nTwo  spaces.\n"})
     result = CliRunner().invoke(main, ["check", str(root)])
     assert result.stdout.splitlines() == ["a.md:5:4: warning: 2 spaces between words: use one",

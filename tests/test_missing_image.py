@@ -11,7 +11,7 @@ from anthology.cli import main
 from anthology.placeholder import DATA_URL
 
 FILES = {
-    "anthology.yml": "title: Missing\nlanguage: en\ncontents: [essays/a.md]\n",
+    "anthology.yml": "title: Missing\nlanguage: en\nidentifier: urn:uuid:7d1f6c3e-0000-4000-8000-000000000003\ncontents: [essays/a.md]\n",
     "essays/a.md": "---\ntitle: A\n---\n\nText.\n\n![A caption / Image: Someone](../images/gone.jpg \"A view\")\n\nMore.\n",
 }
 
