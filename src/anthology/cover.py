@@ -358,6 +358,7 @@ def front_cover_png(book: Anthology, width: int = 1600, height: int = 2560) -> b
         y = round(layout.rule_y)
         draw.line([(centre - width * 0.09, y), (centre + width * 0.09, y)], fill=rgb("accent"),
                   width=max(1, round(width * 0.0025)))
+    editors_lead = editors_text(book.meta)[1]
     for block in layout.blocks:
         font = load_font(block.style, round(block.size))
         ascent, descent = font.getmetrics()
@@ -366,7 +367,7 @@ def front_cover_png(book: Anthology, width: int = 1600, height: int = 2560) -> b
             box = block.size * block.leading
             base = block.top + i * box + (box - ascent - descent) / 2 + ascent
             runs = [(line, block.style, block.colour)]
-            lead = editors_text(book.meta)[1] if block.name == "editors" else ""
+            lead = editors_lead if block.name == "editors" else ""
             if lead.strip() and i == 0 and line.startswith(lead.strip()):
                 runs = [(lead, "italic", "soft"), (line[len(lead):], block.style, block.colour)]
             x = centre - sum(text_width(text, block.size, style) for text, style, _ in runs) / 2

@@ -22,7 +22,7 @@ from ..errors import AnthologyError, ManuscriptError
 from ..readers.body import slugify
 from ..readers.manuscript import CONFIG_NAME, book_slug, load
 from .images import EXTENSIONS
-from .markdown import escape, yaml_scalar
+from .markdown import escape, front_matter_block, yaml_scalar
 from .navigation import Entry, read_toc
 from .opf import Metadata, PackageDocument, Person, read_package_document
 from .package import Package, PackageError, inside, open_package, parse_xml
@@ -304,18 +304,8 @@ def _unique(name: str, taken: set[str]) -> str:
 
 # --- writing the manuscript ---------------------------------------------------------------------
 def piece_markdown(piece: Piece) -> str:
-    lines = ["---", f"title: {yaml_scalar(piece.title)}"]
-    if piece.subtitle:
-        lines.append(f"subtitle: {yaml_scalar(piece.subtitle)}")
-    if piece.series:
-        lines.append(f"series: {yaml_scalar(piece.series)}")
-    if len(piece.authors) == 1:
-        lines.append(f"author: {yaml_scalar(piece.authors[0])}")
-    elif piece.authors:
-        lines.append("author:")
-        lines += [f"  - {yaml_scalar(a)}" for a in piece.authors]
-    lines.append("---")
-    chunks = ["\n".join(lines)] + piece.epigraphs + piece.blocks
+    head = front_matter_block(piece.title, piece.subtitle, piece.authors, series=piece.series)
+    chunks = [head] + piece.epigraphs + piece.blocks
     for label, text in piece.notes:
         first, *rest = text.split("\n")
         chunks.append(f"[^{label}]: {first}" + "".join("\n    " + line if line.strip() else "\n" for line in rest))

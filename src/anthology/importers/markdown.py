@@ -73,20 +73,23 @@ def yaml_scalar(value: str) -> str:
 
 
 def front_matter(draft: Draft) -> str:
-    lines = ["---", f"title: {yaml_scalar(draft.title)}"]
-    if draft.subtitle:
-        lines.append(f"subtitle: {yaml_scalar(draft.subtitle)}")
-    if len(draft.authors) == 1:
-        lines.append(f"author: {yaml_scalar(draft.authors[0])}")
-    elif draft.authors:
+    return front_matter_block(draft.title, draft.subtitle, draft.authors, draft.date, draft.series, draft.source)
+
+
+def front_matter_block(title: str, subtitle: str | None = None, authors: tuple[str, ...] | list[str] = (),
+                       date: str | None = None, series: str | None = None, source: str | None = None) -> str:
+    """A piece's YAML front matter, the keys it has in the order the manuscript format lists them."""
+    lines = ["---", f"title: {yaml_scalar(title)}"]
+    if subtitle:
+        lines.append(f"subtitle: {yaml_scalar(subtitle)}")
+    if len(authors) == 1:
+        lines.append(f"author: {yaml_scalar(authors[0])}")
+    elif authors:
         lines.append("author:")
-        lines.extend(f"  - {yaml_scalar(a)}" for a in draft.authors)
-    if draft.date:
-        lines.append(f"date: {yaml_scalar(draft.date)}")
-    if draft.series:
-        lines.append(f"series: {yaml_scalar(draft.series)}")
-    if draft.source:
-        lines.append(f"source: {yaml_scalar(draft.source)}")
+        lines.extend(f"  - {yaml_scalar(a)}" for a in authors)
+    for key, value in (("date", date), ("series", series), ("source", source)):
+        if value:
+            lines.append(f"{key}: {yaml_scalar(value)}")
     lines.append("---")
     return "\n".join(lines)
 
