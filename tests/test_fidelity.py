@@ -24,7 +24,7 @@ from lxml import etree
 
 from anthology import fontstack
 from anthology.checks import fidelity, glyphs
-from anthology.checks.tokens import Words, match, present, tokens
+from anthology.checks.tokens import Words, anchor, match, present, tokens
 from anthology.cli import main
 from anthology.errors import ManuscriptError
 from anthology.readers.manuscript import load
@@ -155,6 +155,18 @@ def test_a_compound_split_at_a_line_end_still_matches():
     assert match(Words.of("the certainty of it").tokens, page_turn).missing == []
     assert match(Words.of("这条道路").tokens, ["这条", "道路"]).missing == []
     assert present(["اغيره", "كتب"], ["اغي", "ره"]) == [1]
+
+
+def test_a_text_starts_where_its_piece_is_not_where_an_index_quotes_it():
+    """An index of quotations prints an epigraph's opening after its piece's title and page; the
+    piece itself has its byline between title and epigraph, so its first run of words is found
+    only in the index: the piece's start is still its page, not the index's."""
+    text = Words.of("Winter Newspaper Through has may has should way because and this he more harvest "
+                    "but about world may should on when it city.").tokens
+    page = tokens("Contents Winter Newspaper 3 Winter Newspaper Eun-ji Park Through has may has should way "
+                  "because and this he more harvest but about world may should on when it city. "
+                  "Index of Quotations quoted in Winter Newspaper 4 Through has may has should way because and")
+    assert anchor(text, page, 0) <= page.index("eun")
 
 
 def test_to_unicode_reads_bfchar_and_bfrange():

@@ -158,22 +158,28 @@ def _followed(expected: list[str], at: tuple[int, int], found: list[str], since:
     return all(w in found[j:j + NEAR] for w in following)
 
 
-def anchor(expected: list[str], found: list[str], start: int, size: int = 10) -> int | None:
+def anchor(expected: list[str], found: list[str], start: int, size: int = 10, rivals: int = 4) -> int | None:
     """Where a text starts in `found` from `start`: the first place its opening words (or, if
     some of those are lost, a later run of them) are found together, nothing of the page
-    between them. What the text shares with a contents page or a running head is not enough."""
+    between them. What the text shares with a contents page or a running head is not enough.
+    A run may also stand further on, quoted (an index of quotations prints an epigraph's
+    opening after its piece's title), so once one run is found, the next `rivals` runs are
+    looked for before it and the earliest place wins."""
+    best, tried = None, 0
     for offset in range(0, max(1, len(expected)), size):
         run = expected[offset:offset + size]
-        if not run:
-            return None
-        p = start
+        if not run or (best is not None and tried >= rivals):
+            break
+        tried += best is not None
+        p, limit = start, len(found) if best is None else best + 3 * offset + 1
         while True:
             try:
-                p = found.index(run[0], p)
+                p = found.index(run[0], p, limit)
             except ValueError:
                 break
-            m = match(run, found, p, window=3)
-            if not m.missing:
-                return max(start, p - 3 * offset)
+            if not match(run, found, p, window=3).missing:
+                at = max(start, p - 3 * offset)
+                best = at if best is None else min(best, at)
+                break
             p += 1
-    return None
+    return best

@@ -13,7 +13,7 @@ CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
 
 def facts(documents: dict[str, bytes], cover: str) -> dict:
     """What the accessibility metadata depends on, read from the finished XHTML documents."""
-    images, alts, levels_skip, math, tables, gifs = 0, 0, False, False, False, False
+    images, alts, levels_skip, math, gifs = 0, 0, False, False, False
     for name, content in documents.items():
         root = etree.fromstring(content)
         for img in root.iter(f"{XHTML}img"):
@@ -28,9 +28,8 @@ def facts(documents: dict[str, bytes], cover: str) -> dict:
             levels_skip |= new > level + 1
             level = new
         math |= next(root.iter(MATHML), None) is not None
-        tables |= next(root.iter(f"{XHTML}table"), None) is not None
     return {"images": images, "described": alts, "headings_in_order": not levels_skip, "math": math,
-            "tables": tables, "gifs": gifs}
+            "gifs": gifs}
 
 
 def metadata(found: dict, page_list: bool, index: bool, own_templates: bool) -> list[tuple[str, str]]:
@@ -44,8 +43,6 @@ def metadata(found: dict, page_list: bool, index: bool, own_templates: bool) -> 
         features.append("MathML")
     if index:
         features.append("index")
-    if found["tables"]:
-        features.append("tableHeaders")
     modes = ["textual"] + (["visual"] if found["images"] else [])
     out = [("schema:accessMode", mode) for mode in modes]
     out.append(("schema:accessModeSufficient", "textual" if found["described"] == found["images"] else "textual,visual"))
