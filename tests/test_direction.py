@@ -1,15 +1,23 @@
 """Issue 18's right-to-left books: the EPUB of an Arabic, Persian, Urdu or Hebrew book (or of
 any book whose anthology.yml says `direction: rtl`) runs right to left in every document and
-in its spine; a left-to-right book says nothing of direction."""
+in its spine; a left-to-right book says nothing of direction. Its print edition and cover are
+bound on the right."""
 
 from __future__ import annotations
 
+import re
+import subprocess
 import zipfile
+from pathlib import Path
 
+import pikepdf
 import pytest
 from lxml import etree
 
 from anthology.commands.build import build
+from anthology.commands.cover import cover as cover_command
+from anthology.readers.manuscript import load
+from anthology.writers.pdf import SinglePassPdf
 
 from conftest import assert_epub_valid
 
@@ -54,3 +62,52 @@ def test_file_names_and_ids_are_ascii_in_any_script(title, slug, make_manuscript
     _, docs = documents(epub)
     ids = [i for doc in docs.values() for i in doc.xpath("//@id")]
     assert f"one-{slug}" in ids and all(i.isascii() for i in ids)
+
+
+def words_at(pdf: Path, page: int) -> list[tuple[float, float, str]]:
+    """(x, y, word) of a page's words, as poppler places them."""
+    out = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    return [(float(x), float(y), w) for x, y, w in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', out)]
+
+
+ARABIC_BOOK = {
+    "anthology.yml": "title: مختارات\nlanguage: ar\nidentifier: urn:uuid:5f0c7a52-1b7e-4c1e-9d7b-0a7f3e2d9c11\n"
+                     "editors: [ليلى حسن]\ndescription: مجموعة من المقالات.\ncontents: [one.md]\n",
+    "one.md": "---\ntitle: اللغة والذاكرة\nauthor: أحمد منصور\n---\n\n"
+              + "\n\n".join("كانت المدينة تستيقظ ببطء على صوت الباعة في الأسواق القديمة. " * 8 for _ in range(12))
+              + "[^1]\n\n[^1]: حاشية قصيرة.\n",
+}
+
+
+def test_a_right_to_left_book_is_bound_on_the_right(make_manuscript, tmp_path):
+    """An Arabic book's print edition opens on a left-hand page: its rectos are left pages, bound on
+    their right, their bleed and folio on the left, the piece's running head on them; a viewer is
+    told to show spreads right to left; preflight knows it; the chunked layout is the single pass's;
+    the cover's front panel is left of the spine."""
+    root = make_manuscript(ARABIC_BOOK)
+    out = tmp_path / "out"
+    pdf = build(root, out, ("pdf",), jobs=1).outputs["pdf"]
+    with pikepdf.open(pdf) as doc:
+        assert doc.Root.ViewerPreferences.Direction == pikepdf.Name.R2L
+        boxes = [(p.trimbox, p.obj.BleedBox) for p in doc.pages]
+        width = float(doc.pages[0].trimbox[2])
+    for number, (trim, bleed) in enumerate(boxes, 1):
+        outer_left = float(bleed[0]) < float(trim[0])  # bleed beyond the trim on the left
+        assert outer_left == (number % 2 == 1), number  # rectos (odd) are left pages: outer edge left
+    book, diags = load(root)
+    single = SinglePassPdf(book, diags)
+    single.layout()
+    assert texts(pdf) == texts(single.write(tmp_path / "single"))
+    body = next(n for n in range(1, len(boxes) + 1) if n % 2 == 1 and "والذاكرة" in
+                {w for _, y, w in words_at(pdf, n) if y < 60} | {w[::-1] for _, y, w in words_at(pdf, n) if y < 60})
+    folio = [(x, w) for x, y, w in words_at(pdf, body) if y < 60 and w.isdigit()]
+    assert folio and folio[0][0] < width / 2, folio  # a recto's folio on its outer, left, edge
+    target, geometry, _ = cover_command(root, out)
+    title = [x for x, _, w in words_at(target, 1) if w in ("مختارات", "تاراتخم")]
+    assert title and max(title) < geometry.panel, (title, geometry.panel)  # front panel left of the spine
+
+
+def texts(pdf: Path) -> list[str]:
+    out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return [" ".join(page.split()) for page in out.split("\f")]

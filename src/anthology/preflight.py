@@ -120,6 +120,7 @@ def preflight(path: Path, spec: PrintSpec) -> PreflightReport:
     add = report.findings.extend
     with pdf:
         count = _page_count(pdf)
+        rtl = _right_to_left(pdf)
         if spec.pdf_standard != "none":
             add(_check_structure(Path(path), pdf, spec.pdf_standard))
             add(_check_pdfx_id(pdf, spec.pdf_standard))
@@ -129,7 +130,7 @@ def preflight(path: Path, spec: PrintSpec) -> PreflightReport:
         checks.append(_Colour(spec.pdf_standard))
     if spec.pdf_standard == "pdf/x-1a":
         checks.append(_Transparency())
-    boxes = _Boxes(spec)
+    boxes = _Boxes(spec, rtl)
     for scope in _scopes(Path(path), boxes):
         for check in checks:
             check.feed(scope)
@@ -170,11 +171,20 @@ def _inherited(page: Dictionary, key: str):
     return None
 
 
-class _Boxes:
-    """TrimBox = trim, BleedBox = trim + bleed on this page's bleed sides, MediaBox ⊇ BleedBox."""
+def _right_to_left(pdf: pikepdf.Pdf) -> bool:
+    """Whether the file says its pages read right to left (/ViewerPreferences /Direction /R2L):
+    a right-to-left book is bound on the right of its rectos."""
+    prefs = pdf.Root.get("/ViewerPreferences")
+    return isinstance(prefs, Dictionary) and prefs.get("/Direction") == Name.R2L
 
-    def __init__(self, spec: PrintSpec):
+
+class _Boxes:
+    """TrimBox = trim, BleedBox = trim + bleed on this page's bleed sides, MediaBox ⊇ BleedBox;
+    the binding side, without bleed, is a recto's left, or its right in a right-to-left book."""
+
+    def __init__(self, spec: PrintSpec, rtl: bool = False):
         self.spec = spec
+        self.rtl = rtl
         self.found: list[Finding] = []
 
     def feed(self, number: int, obj: Dictionary) -> None:
@@ -200,7 +210,7 @@ class _Boxes:
         recto = number % 2 == 1
         want = dict.fromkeys(("top", "bottom", "left", "right"), self.spec.bleed)
         if not self.spec.bleed_binding_side:
-            want["left" if recto else "right"] = 0.0
+            want["left" if recto != self.rtl else "right"] = 0.0
         got = {"left": trim[0] - bleed[0], "bottom": trim[1] - bleed[1],
                "right": bleed[2] - trim[2], "top": bleed[3] - trim[3]}
         wrong = [f"{side} {_inches(got[side])} in (expected {_inches(want[side])})"

@@ -163,7 +163,12 @@ class SinglePassPdf(Writer):
             rules.insert(0, f"@color-profile device-cmyk {{ src: url({CMYK_PROFILE.as_uri()}); "
                             "components: cyan, magenta, yellow, black; }")
             rules.append("html { color: device-cmyk(0 0 0 1); }")
-        return "\n".join(rules + self.font_rules())
+        return "\n".join(rules + self.font_rules() + self.direction_rules())
+
+    def direction_rules(self) -> list[str]:
+        """A right-to-left book's footnote rule starts on the right, where its lines do."""
+        return (["@page { @footnote { direction: rtl; background-position: 100% 0; } }"]
+                if self.book.meta.direction == "rtl" else [])
 
     def font_rules(self) -> list[str]:
         """The font stacks of `fonts:` in anthology.yml, when it has one (print.css has the rest)."""
@@ -267,7 +272,10 @@ class SinglePassPdf(Writer):
 
     def stamp(self, pdf: pikepdf.Pdf) -> None:
         """The build's time and a document id made from the book's, in the document
-        information and the XMP metadata."""
+        information and the XMP metadata; a right-to-left book's reading direction, so that a
+        viewer shows its spreads right to left."""
+        if self.book.meta.direction == "rtl":
+            pdf.Root.ViewerPreferences = pikepdf.Dictionary(Direction=pikepdf.Name.R2L)
         if self.variant:
             pdfx.name_output_intent(pdf)
         stamp = build_time()
@@ -316,7 +324,8 @@ class ScreenPdfWriter(SinglePassPdf):
     def edition_css(self) -> str:
         w, h = self.spec.trim
         return "\n".join([f"@page {{ size: {pt(w)} {pt(h)}; bleed: 0; marks: none; }}",
-                          "a[href^='http'] { color: #1a4d8f; text-decoration: underline; }", *self.font_rules()])
+                          "a[href^='http'] { color: #1a4d8f; text-decoration: underline; }", *self.font_rules(),
+                          *self.direction_rules()])
 
     def write_options(self) -> dict:
         return {"pdf_variant": "pdf/ua-1", "pdf_tags": True}

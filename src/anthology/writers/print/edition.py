@@ -195,7 +195,7 @@ class PdfWriter(SinglePassPdf):
             block = lost.get(stamp) or (-1 if stamp in changed else stamp.value // ATLAS_BLOCK)
             blocks.setdefault(block, []).append(stamp)
         for block in blocks.values():
-            html, where = folios.atlas_html(block, self.book.meta.language)
+            html, where = folios.atlas_html(block, self.book.meta.language, self.book.meta.direction)
             key = "atlas:" + digest(html, self.jobs.portable(sheets), fonts, count, self.jobs.colour)
             out.append(Job(key, html, self.jobs.base_url, sheets, self.jobs.roots, key[6:],
                            colour=self.variant, store=self.jobs.store))

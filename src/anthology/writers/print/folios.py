@@ -111,6 +111,7 @@ def complete(stamps: set[Stamp], least: int = 16, beyond: int = 8) -> set[Stamp]
 
 # The atlas document's own layout: each page a 1pt-high empty block; runs of pages in an
 # element carrying the page name, so that the group indices match the book's.
+RTL = ' dir="rtl"'
 ATLAS_CSS = """
 body.folio-atlas { margin: 0; }
 .folio-atlas .run + .run, .folio-atlas .p + .p { break-before: page; }
@@ -118,8 +119,9 @@ body.folio-atlas { margin: 0; }
 """
 
 
-def atlas_html(stamps: list[Stamp], lang: str) -> tuple[str, dict[str, int]]:
+def atlas_html(stamps: list[Stamp], lang: str, direction: str = "ltr") -> tuple[str, dict[str, int]]:
     """An atlas document for stamps, and the page of the document each stamp is on.
+    A right-to-left document opens on a left-hand page, as the book does.
 
     Stamps that open a group get a run of their own; stamps that continue one share a run
     with the next numbers, after one page that opens the group. Spacer pages put every page
@@ -137,6 +139,7 @@ def atlas_html(stamps: list[Stamp], lang: str) -> tuple[str, dict[str, int]]:
         else:
             runs.append((stamp.name, [None, stamp]))  # None: the page that opens the group
     body, rules, pages = [], [], {}
+    opening, flip = ("left" if direction == "rtl" else "right"), {"left": "right", "right": "left"}
     index = 0
     # never :first, like every page of the book but the half title
     body.append('<div class="run"><div class="p"></div></div>')
@@ -144,7 +147,7 @@ def atlas_html(stamps: list[Stamp], lang: str) -> tuple[str, dict[str, int]]:
     for name, run in runs:
         first = next(s for s in run if s is not None)
         lead = run.index(first)  # pages before the first stamp
-        side = "right" if (index + lead) % 2 == 0 else "left"
+        side = opening if (index + lead) % 2 == 0 else flip[opening]
         if side != first.side:
             body.append('<div class="run"><div class="p"></div></div>')
             index += 1
@@ -157,7 +160,7 @@ def atlas_html(stamps: list[Stamp], lang: str) -> tuple[str, dict[str, int]]:
             if offset == lead:
                 rules.append(f"@page :nth({index + offset + 1}) {{ counter-reset: page {stamp.value}; }}")
         index += len(run)
-    html = (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"/><title>folios</title>'
+    html = (f'<!DOCTYPE html><html lang="{lang}"{RTL if direction == "rtl" else ""}><head><meta charset="utf-8"/><title>folios</title>'
             f'<style>{ATLAS_CSS}\n' + "\n".join(rules) + '</style></head><body class="print folio-atlas">'
             + "".join(body) + "</body></html>")
     return html, pages
