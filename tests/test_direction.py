@@ -111,3 +111,33 @@ def test_a_right_to_left_book_is_bound_on_the_right(make_manuscript, tmp_path):
 def texts(pdf: Path) -> list[str]:
     out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     return [" ".join(page.split()) for page in out.split("\f")]
+
+
+PERSIAN_BOOK = {
+    "anthology.yml": "title: گزیده\nlanguage: fa\nidentifier: urn:uuid:6a1c7a52-1b7e-4c1e-9d7b-0a7f3e2d9c12\n"
+                     "editors: [مریم احمدی]\ncontents:\n  - part: بخش یکم\n    pieces: [one.md]\n",
+    "one.md": "---\ntitle: زبان و حافظه\nauthor: علی رضایی\n---\n\n"
+              + "\n\n".join("شهر آرام آرام با صدای فروشندگان در بازارهای کهن بیدار می‌شد. " * 10 for _ in range(10))
+              + "[^1]\n\n[^1]: یادداشتی کوتاه.\n",
+}
+
+
+def test_page_and_note_numbers_are_in_the_books_digits(make_manuscript, tmp_path):
+    """CLDR gives Persian its own digits: the folios, note numbers and the part's number print in
+    them, in the chunked layout as in a single pass (the theme's @counter-style reaches the
+    chunks); the EPUB's page list shows them and keeps ASCII ids and NCX values."""
+    root = make_manuscript(PERSIAN_BOOK)
+    result = build(root, tmp_path / "out", ("pdf", "epub"), jobs=1)
+    pages = texts(result.outputs["pdf"])
+    book, diags = load(root)
+    single = SinglePassPdf(book, diags)
+    single.layout()
+    assert pages == texts(single.write(tmp_path / "single"))
+    numbers = re.findall(r"[0-9\u06f0-\u06f9]+", " ".join(pages))
+    assert numbers and all(re.fullmatch("[\u06f0-\u06f9]+", n) for n in numbers), numbers
+    with zipfile.ZipFile(result.outputs["epub"]) as z:
+        nav = z.read("EPUB/nav.xhtml").decode()
+        ncx = z.read("EPUB/toc.ncx").decode()
+    listed = re.findall(r'<a href="[^"#]+#(page-[^"]+)">([^<]+)</a>', nav)
+    assert listed and all(i.isascii() and re.fullmatch("[\u06f0-\u06f9]+", label) for i, label in listed)
+    assert re.findall(r'value="(\d+)"', ncx) == [str(n) for n in range(1, len(listed) + 1)]

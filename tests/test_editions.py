@@ -231,7 +231,7 @@ def test_accessibility_metadata_says_what_the_sample_holds(sample):
     assert props["schema:accessMode"] == ["textual", "visual"]  # it has figures, each described
     assert {"alternativeText", "printPageNumbers", "pageNavigation", "index"} <= set(props["schema:accessibilityFeature"])
     assert "MathML" not in props["schema:accessibilityFeature"]
-    assert "every image has a text description" in props["schema:accessibilitySummary"][0]
+    assert "Every image has a text description." in props["schema:accessibilitySummary"][0]
     assert props["dcterms:conformsTo"] == ["EPUB Accessibility 1.1 - WCAG 2.2 Level AA"]
 
 

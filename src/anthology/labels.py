@@ -20,6 +20,22 @@ from markupsafe import Markup, escape
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 
+# The sentences of the EPUB's accessibility summary (writers/a11y.py).
+SUMMARY = {
+    "order": "Each piece is its own document, in reading order, with its title as its heading; the table of "
+             "contents lists parts, pieces and their authors.",
+    "pages": "Print page numbers from the print edition are marked in the text and listed for navigation.",
+    "described": "Every image has a text description.",
+    "undescribed": "Some images have no text description.",
+    "no-images": "The text has no images besides the cover.",
+    "math": "Formulas are MathML.",
+    "still": "There are no sounds or animations.",
+    "flash": "There are no sounds or animations, but an animated image may flash.",
+    "conforms": "The publication meets EPUB Accessibility 1.1 at WCAG 2.2 level AA as checked when it was built.",
+    "no-claim": "It does not claim conformance to EPUB Accessibility 1.1.",
+}
+
+
 # Every label the templates and writers use, so that a test can hold each catalogue to all of them.
 MESSAGES = (
     "Contents", "Notes", "Back to the text", "Edited by %(names)s", "Published by %(publisher)s", "Copyright",
@@ -27,6 +43,7 @@ MESSAGES = (
     "Title Page", "Cover: %(title)s", "Index of Quotations", "Works Cited", "Contributors", "Image Credits",
     "Work not named", "epigraph in %(title)s", "quoted in %(title)s", "Translated by %(names)s.", "Anonymous",
     "print", "screen", "ebook",
+    *SUMMARY.values(),
 )
 
 
@@ -77,12 +94,26 @@ def join_names(names: tuple[str, ...] | list[str], language: str = "en") -> str:
 ZEROS = {"arab": 0x660, "arabext": 0x6F0, "deva": 0x966, "beng": 0x9E6, "mymr": 0x1040, "thai": 0xE50, "tibt": 0xF20}
 
 
+# The CSS counter style (predefined in CSS Counter Styles 3) that writes each of those systems.
+COUNTER_STYLES = {"arab": "arabic-indic", "arabext": "persian", "deva": "devanagari", "beng": "bengali",
+                  "mymr": "myanmar", "thai": "thai", "tibt": "tibetan"}
+
+
 def number(value: int, language: str) -> str:
     """A number in the language's default numbering system (Persian digits in fa, …)."""
-    locale = babel_locale(language)
-    text = format_decimal(value, locale=locale, group_separator=False)
-    zero = ZEROS.get(locale.default_numbering_system)
+    return digits(format_decimal(value, locale=babel_locale(language), group_separator=False), language)
+
+
+def digits(text: str, language: str) -> str:
+    """Text with its ASCII digits in the language's default numbering system: a page number
+    printed as the folios print it."""
+    zero = ZEROS.get(babel_locale(language).default_numbering_system)
     return text.translate({ord("0") + i: zero + i for i in range(10)}) if zero else text
+
+
+def counter_style(language: str) -> str:
+    """The CSS counter style of the language's numbering system ("decimal" for Latin digits)."""
+    return COUNTER_STYLES.get(babel_locale(language).default_numbering_system, "decimal")
 
 
 class Labels:
@@ -95,8 +126,14 @@ class Labels:
 
     def __call__(self, message: str, **values) -> Markup:
         text = escape(self.table.get(message, message))
-        return text % values if values else text
+        return text % self._numbers(values) if values else text
 
     def text(self, message: str, **values) -> str:
         """The label as plain text (metadata, the cover, PDF outlines)."""
-        return self.table.get(message, message) % values if values else self.table.get(message, message)
+        text = self.table.get(message, message)
+        return text % self._numbers(values) if values else text
+
+    def _numbers(self, values: dict) -> dict:
+        """Whole numbers written in the language's digits, as the folios are."""
+        return {k: number(v, self.language) if isinstance(v, int) and not isinstance(v, bool) else v
+                for k, v in values.items()}

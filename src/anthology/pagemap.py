@@ -9,6 +9,7 @@ the same character in the same element, so "p. 47" means the same words in both 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from lxml import etree
 
@@ -57,9 +58,12 @@ class PrintPages:
 
 @dataclass
 class PageMap:
-    """Page starts of the print edition, and the placing of their markers in XHTML."""
+    """Page starts of the print edition, and the placing of their markers in XHTML. A page's
+    label is its folio in ASCII digits (marker ids are made of it); `shown` writes it as the
+    folio prints it, in the book's digits, for readers."""
 
     starts: list[PageStart]
+    shown: Callable[[str], str] = str
 
     @classmethod
     def from_starts(cls, raw: list[PageStart], known_ids: set[str], total: int | None = None) -> "PageMap":
@@ -77,8 +81,8 @@ class PageMap:
         return cls(kept)
 
     def entries(self) -> list[tuple[str, str]]:
-        """(label, marker id) of every page, in order: the page list."""
-        return [(s.label, f"page-{s.label}") for s in self.starts]
+        """(label as shown, marker id) of every page, in order: the page list."""
+        return [(self.shown(s.label), f"page-{s.label}") for s in self.starts]
 
     def resolved(self) -> list[tuple[PageStart, str | None, int]]:
         """Each page with the element and offset where its marker goes (a page with no words
@@ -101,22 +105,22 @@ class PageMap:
                 if last_document:
                     body = root.find(f"{{{XHTML}}}body")
                     section = body[-1] if len(body) else body
-                    section.append(marker(start.label))
+                    section.append(marker(start.label, self.shown(start.label)))
                     placed = True
                 continue
             element = by_id.get(element_id)
             if element is None:
                 continue
-            place(element, offset, marker(start.label))
+            place(element, offset, marker(start.label, self.shown(start.label)))
             placed = True
         if not placed:
             return xhtml
         return etree.tostring(root, xml_declaration=True, encoding="utf-8", doctype="<!DOCTYPE html>")
 
 
-def marker(label: str) -> etree._Element:
+def marker(label: str, shown: str) -> etree._Element:
     span = etree.Element(f"{{{XHTML}}}span", {f"{{{EPUB_NS}}}type": "pagebreak", "role": "doc-pagebreak",
-                                               "id": f"page-{label}", "aria-label": label})
+                                               "id": f"page-{label}", "aria-label": shown})
     return span
 
 

@@ -165,21 +165,20 @@ def anchor(expected: list[str], found: list[str], start: int, size: int = 10, ri
     A run may also stand further on, quoted (an index of quotations prints an epigraph's
     opening after its piece's title), so once one run is found, the next `rivals` runs are
     looked for before it and the earliest place wins."""
-    best, tried = None, 0
+    best, seen, tried = None, None, 0  # where the text starts; where the run that says so was found
     for offset in range(0, max(1, len(expected)), size):
         run = expected[offset:offset + size]
         if not run or (best is not None and tried >= rivals):
             break
         tried += best is not None
-        p, limit = start, len(found) if best is None else best + 3 * offset + 1
+        p = start
         while True:
             try:
-                p = found.index(run[0], p, limit)
+                p = found.index(run[0], p, len(found) if seen is None else seen)  # a rival: found before
             except ValueError:
                 break
             if not match(run, found, p, window=3).missing:
-                at = max(start, p - 3 * offset)
-                best = at if best is None else min(best, at)
+                best, seen = max(start, p - 3 * offset), p
                 break
             p += 1
     return best

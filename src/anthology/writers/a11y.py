@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from lxml import etree
 
+from ..labels import SUMMARY
+
 XHTML = "{http://www.w3.org/1999/xhtml}"
 MATHML = "{http://www.w3.org/1998/Math/MathML}math"
 CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
@@ -32,8 +34,10 @@ def facts(documents: dict[str, bytes], cover: str) -> dict:
             "gifs": gifs}
 
 
-def metadata(found: dict, page_list: bool, index: bool, own_templates: bool) -> list[tuple[str, str]]:
-    """(property, value) pairs of the package's accessibility metadata."""
+def metadata(found: dict, page_list: bool, index: bool, own_templates: bool,
+             say=lambda text: text) -> list[tuple[str, str]]:
+    """(property, value) pairs of the package's accessibility metadata; `say` translates the
+    summary's sentences."""
     features = ["readingOrder", "structuralNavigation", "tableOfContents", "displayTransformability"]
     if page_list:
         features += ["pageNavigation", "printPageNumbers"]
@@ -53,30 +57,21 @@ def metadata(found: dict, page_list: bool, index: bool, own_templates: bool) -> 
     else:
         out.append(("schema:accessibilityHazard", "none"))
     conforms = found["described"] == found["images"] and found["headings_in_order"] and not own_templates
-    out.append(("schema:accessibilitySummary", summary(found, page_list, conforms)))
+    out.append(("schema:accessibilitySummary", summary(found, page_list, conforms, say)))
     if conforms:
         out.append(("dcterms:conformsTo", CONFORMANCE))
         out.append(("a11y:certifiedBy", "Anthology (automated checks at build time)"))
     return out
 
 
-def summary(found: dict, page_list: bool, conforms: bool) -> str:
-    """The summary a reading system shows, written from the same facts as the features."""
-    parts = ["Each piece is its own document, in reading order, with its title as its heading; the table of "
-             "contents lists parts, pieces and their authors"]
-    if page_list:
-        parts.append("print page numbers from the print edition are marked in the text and listed for navigation")
+def summary(found: dict, page_list: bool, conforms: bool, say=lambda text: text) -> str:
+    """The summary a reading system shows, written from the same facts as the features, in the
+    book's language (`say` translates a sentence)."""
+    keys = ["order"] + (["pages"] if page_list else [])
     if found["images"]:
-        parts.append("every image has a text description" if found["described"] == found["images"]
-                     else "some images have no text description")
+        keys.append("described" if found["described"] == found["images"] else "undescribed")
     else:
-        parts.append("the text has no images besides the cover")
-    if found["math"]:
-        parts.append("formulas are MathML")
-    text = "; ".join(parts) + ". There are no sounds or animations" + (
-        ", but an animated image may flash" if found["gifs"] else "") + "."
-    if conforms:
-        text += " The publication meets EPUB Accessibility 1.1 at WCAG 2.2 level AA as checked when it was built."
-    else:
-        text += " It does not claim conformance to EPUB Accessibility 1.1."
-    return text
+        keys.append("no-images")
+    keys += (["math"] if found["math"] else []) + ["flash" if found["gifs"] else "still"]
+    keys.append("conforms" if conforms else "no-claim")
+    return " ".join(say(SUMMARY[key]) for key in keys)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
-from ..labels import Labels
+from ..labels import Labels, digits
 from ..model import Anthology
 from .. import quotations, theme
 
@@ -41,7 +41,7 @@ class Writer:
         """` data-page="12"` where the print page of a target is already known (a chunked
         layout); print.css then sets it instead of computing target-counter()."""
         label = self.page_labels.get(target)
-        return Markup(f' data-page="{escape(label)}"') if label else Markup("")
+        return Markup(f' data-page="{escape(digits(label, self.book.meta.language))}"') if label else Markup("")
 
     def output_path(self, out_dir: Path) -> Path:
         return Path(out_dir) / f"{self.book.meta.slug}{self.suffix}"

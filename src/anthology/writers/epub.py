@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
@@ -20,6 +21,7 @@ from ..atomic import atomic_path
 from ..errors import Diagnostics, ManuscriptError, OutputError
 from ..fetcher import RefusedResource, Sandbox, guess_type
 from ..fonts import FAMILY, STYLES, font_files, subset_font
+from ..labels import digits
 from ..cover import front_cover_png
 from ..model import Part, Piece, sort_name
 from ..pagemap import PageMap, PrintPages
@@ -147,6 +149,7 @@ class EpubWriter(Writer):
                 for element_id in etree.fromstring(out[doc.uid]).xpath("//@id"):
                     owner[str(element_id)] = doc.file_name
             self.page_map = PageMap.from_starts(self.printed.starts, set(owner), self.printed.total)
+            self.page_map.shown = functools.partial(digits, language=self.book.meta.language)
             for doc in text_docs:
                 out[doc.uid] = self.page_map.insert_markers(out[doc.uid], doc is text_docs[-1])
             for start, element_id, _ in self.page_map.resolved():
@@ -158,7 +161,7 @@ class EpubWriter(Writer):
     def page_list(self) -> list[dict]:
         if self.page_map is None:
             return []
-        return [{"href": f"{self.page_files[label]}#{anchor}", "label": label}
+        return [{"href": f"{self.page_files[anchor.removeprefix('page-')]}#{anchor}", "label": label}
                 for label, anchor in self.page_map.entries()]
 
     def cover_image(self) -> bytes:
@@ -354,7 +357,7 @@ class EpubWriter(Writer):
         found = a11y.facts({k: v for k, v in contents.items() if k != "cover"}, COVER_IMAGE)
         index = any(p.generated == "index-of-quotations" for p in self.book.pieces)
         own_templates = os.path.lexists(self.book.root / "templates")
-        return a11y.metadata(found, self.page_map is not None, index, own_templates)
+        return a11y.metadata(found, self.page_map is not None, index, own_templates, self.translate.text)
 
     def package(self) -> epub.EpubBook:
         book = epub.EpubBook()

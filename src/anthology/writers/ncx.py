@@ -28,7 +28,7 @@ def add_page_list(content: bytes, pages: list[dict], spine: list[str], title: st
     for i, page in enumerate(pages):
         attributes = {"id": f"pagetarget-{i + 1}", "type": "normal" if page["label"].isdigit() else "front"}
         if page["label"].isdigit():
-            attributes["value"] = page["label"]
+            attributes["value"] = str(int(page["label"]))  # ASCII, whatever digits the label shows
         target = etree.SubElement(page_list, _n("pageTarget"), attributes)
         etree.SubElement(etree.SubElement(target, _n("navLabel")), _n("text")).text = page["label"]
         etree.SubElement(target, _n("content"), {"src": page["href"]})

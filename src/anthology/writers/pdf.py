@@ -22,6 +22,7 @@ from ..atomic import atomic_path
 from ..colour import CMYK_PROFILE
 from ..errors import Diagnostics, OutputError
 from ..fetcher import Sandbox
+from ..labels import counter_style
 from ..model import Part
 from ..pagemap import PrintPages
 from .base import Writer, build_time
@@ -163,12 +164,16 @@ class SinglePassPdf(Writer):
             rules.insert(0, f"@color-profile device-cmyk {{ src: url({CMYK_PROFILE.as_uri()}); "
                             "components: cyan, magenta, yellow, black; }")
             rules.append("html { color: device-cmyk(0 0 0 1); }")
-        return "\n".join(rules + self.font_rules() + self.direction_rules())
+        return "\n".join(rules + self.font_rules() + self.language_rules())
 
-    def direction_rules(self) -> list[str]:
-        """A right-to-left book's footnote rule starts on the right, where its lines do."""
-        return (["@page { @footnote { direction: rtl; background-position: 100% 0; } }"]
-                if self.book.meta.direction == "rtl" else [])
+    def language_rules(self) -> list[str]:
+        """Page and note numbers in the language's digits; a right-to-left book's footnote rule
+        starts on the right, where its lines do."""
+        style = counter_style(self.book.meta.language)
+        rules = [f"@counter-style book-digits {{ system: extends {style}; }}"] if style != "decimal" else []
+        if self.book.meta.direction == "rtl":
+            rules.append("@page { @footnote { direction: rtl; background-position: 100% 0; } }")
+        return rules
 
     def font_rules(self) -> list[str]:
         """The font stacks of `fonts:` in anthology.yml, when it has one (print.css has the rest)."""
@@ -325,7 +330,7 @@ class ScreenPdfWriter(SinglePassPdf):
         w, h = self.spec.trim
         return "\n".join([f"@page {{ size: {pt(w)} {pt(h)}; bleed: 0; marks: none; }}",
                           "a[href^='http'] { color: #1a4d8f; text-decoration: underline; }", *self.font_rules(),
-                          *self.direction_rules()])
+                          *self.language_rules()])
 
     def write_options(self) -> dict:
         return {"pdf_variant": "pdf/ua-1", "pdf_tags": True}

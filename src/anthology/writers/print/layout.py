@@ -11,6 +11,7 @@ upgrade that changes them fails that test by name, not a build by a wrong page n
 from __future__ import annotations
 
 import contextlib
+import copy
 import ctypes
 import hashlib
 import io
@@ -26,7 +27,7 @@ from .cache import ChunkLayout, Job
 
 PDF_SCALE = 0.75  # CSS px to PDF points
 _FONTS = None  # the process's FontConfiguration
-_SHEETS: dict[tuple, list] = {}  # parsed stylesheets, by their (url, text) list
+_SHEETS: dict[tuple, tuple] = {}  # parsed stylesheets and their counter styles, by their (url, text) list
 
 
 def check_internals() -> None:
@@ -172,19 +173,24 @@ def lay_out(job: Job, seconds: float | None = None) -> ChunkLayout:
 def _lay_out(job: Job) -> ChunkLayout:
     """Lay one chunk out: stylesheets and fonts are parsed once per process."""
     from weasyprint import CSS, HTML
+    from weasyprint.css.counters import CounterStyle
 
     from ...fetcher import Sandbox
     from ...layoutfetcher import SandboxFetcher
     warm()
     fetcher = SandboxFetcher(Sandbox([Path(r) for r in job.roots]))
-    sheets = _SHEETS.get(job.stylesheets)
+    sheets, counters = _SHEETS.get(job.stylesheets) or (None, None)
     if sheets is None:
-        sheets = [CSS(string=text, base_url=url, url_fetcher=fetcher, font_config=_FONTS)
+        # the sheets' @counter-style rules go into `counters`: a document knows only the
+        # counter styles of the dictionary it is rendered with (a single pass reads them
+        # from the document's own <link>s)
+        counters = CounterStyle()
+        sheets = [CSS(string=text, base_url=url, url_fetcher=fetcher, font_config=_FONTS, counter_style=counters)
                   for url, text in job.stylesheets]
-        _SHEETS[job.stylesheets] = sheets
+        _SHEETS[job.stylesheets] = sheets, counters
     html = zlib.decompress(job.html).decode("utf-8") if isinstance(job.html, bytes) else job.html
     document = HTML(string=html, base_url=job.base_url, url_fetcher=fetcher).render(
-        stylesheets=sheets, font_config=_FONTS)
+        stylesheets=sheets, font_config=_FONTS, counter_style=copy.copy(counters))
     starts = [[s.element_id, s.offset] if s.element_id else None for s in page_starts(document, 0)]
     kinds, drawn = page_kinds(document)
     bookmarks = []
