@@ -152,7 +152,7 @@ def test_opf_accessibility_metadata_and_page_source(book):
     assert set(props["schema:accessibilityFeature"]) == {"structuralNavigation", "tableOfContents", "readingOrder",
                                                           "displayTransformability", "pageNavigation", "printPageNumbers"}
     assert props["schema:accessibilityHazard"] == ["none"]
-    assert "print page numbers" in props["schema:accessibilitySummary"][0]
+    assert "Print page numbers" in props["schema:accessibilitySummary"][0]
     assert "pull quote" not in props["schema:accessibilitySummary"][0]
     assert props["dcterms:conformsTo"] == ["EPUB Accessibility 1.1 - WCAG 2.2 Level AA"]
     assert props["a11y:certifiedBy"]
