@@ -12,13 +12,13 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import AnthologyError
 from ..readers.body import slugify
 from ..readers.chars import NOT_TEXT
 from ..readers.manuscript import CONFIG_NAME, book_slug
 from ..readers.markdown import normalise
 from .contents import ContentsError, add_to_contents
 from .duplicates import already_imported
+from .errors import ImportError_
 from .draft import Draft, Finding, Findings
 from .images import EXTENSIONS, save_image
 from .markdown import render
@@ -27,10 +27,6 @@ __all__ = ["ImportError_", "ImportResult", "import_file", "read_source", "SUFFIX
 
 SUFFIXES = {".txt": "text", ".text": "text", "": "text", ".html": "html", ".htm": "html", ".xhtml": "html", ".docx": "docx",
             ".md": "markdown", ".markdown": "markdown", ".odt": "odt"}
-
-
-class ImportError_(AnthologyError):
-    """The file could not be imported; nothing was written."""
 
 
 @dataclass

@@ -18,6 +18,7 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 from lxml import etree
 
 from . import conventions as cv
+from .errors import ImportError_
 from .draft import Draft, Figure, Findings, Heading, ImageSource, ListBlock, Paragraph, Quote
 from .markdown import emphasis, escape, italicise
 
@@ -267,7 +268,6 @@ def read_docx(path: Path) -> tuple[Draft, Findings]:
     try:
         document = docx.Document(str(path))
     except Exception as exc:  # python-docx raises several kinds for a damaged or non-DOCX file
-        from . import ImportError_
         raise ImportError_(f"{path}: not a readable DOCX file ({exc})") from exc
     reader = DocxReader(document, findings)
     draft = reader.read()

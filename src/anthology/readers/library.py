@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from ..config import validate
 from ..errors import Diagnostics
 from ..model import Contributor, Location, Source
+from .files import read_text
 from .yamlsource import YamlDocument, load_yaml
 
 QUOTATIONS, SOURCES, CONTRIBUTORS = "quotations.yml", "sources.yml", "contributors.yml"
@@ -83,10 +84,7 @@ class Library:
     contributors: dict[str, Contributor] = field(default_factory=dict)
 
 
-
 def _mapping(root: Path, name: str, diags: Diagnostics) -> YamlDocument | None:
-    from .manuscript import read_text  # the one UTF-8 reader
-
     path = root / name
     if not path.is_file():
         return None
