@@ -188,7 +188,7 @@ def test_a_full_disk_is_exit_3(small, tmp_path):
     out = tmp_path / "full"
     out.mkdir()
     wrap = mount_namespace(f"mount -t tmpfs -o size=64k tmpfs {out}")
-    status, stderr = anthology("build", small, "--out", out, "--format", "epub", wrap=wrap)
+    status, stderr = anthology("build", small, "--out", out, "--format", "epub", wrap=wrap, timeout=120)  # a whole build
     assert status == 3, stderr
     assert "error: No space left on device; the disk is full" in stderr
     assert str(out.name) + "/" in stderr  # the file that could not be written
