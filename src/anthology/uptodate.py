@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import __version__
 
-FORMATS = ("pdf", "screen", "epub")  # what --format all builds
+FORMATS = ("pdf", "screen", "epub", "web")  # what --format all builds
 EXTRA_FORMATS = ("kepub",)  # built when named: the Kobo EPUB
 PACKAGE = Path(__file__).resolve().parent
 STAMP = ".cache/build.json"

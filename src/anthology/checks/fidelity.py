@@ -171,6 +171,18 @@ def check_epub(book: Anthology, path: Path, label: str = "the EPUB") -> list[Los
     attributed quotations marked."""
     with zipfile.ZipFile(path) as z:
         docs = {name: etree.fromstring(z.read(name)) for name in z.namelist() if name.endswith(".xhtml")}
+    return check_documents(book, docs, label)
+
+
+def check_web(book: Anthology, folder: Path, label: str = "the web edition") -> list[Loss]:
+    """The web edition as the EPUB: each piece's words on its page (read as browsers read
+    HTML), its notes linked both ways, its epigraphs and attributed quotations marked."""
+    docs = {path.name: lhtml.parse(str(path)).getroot() for path in sorted(Path(folder).glob("*.html"))}
+    return check_documents(book, docs, label)
+
+
+def check_documents(book: Anthology, docs: dict, label: str) -> list[Loss]:
+    """The checks of an edition's documents, parsed (`docs`: root element by file name)."""
     ids: dict[str, etree._Element] = {}
     calls: dict[str, int] = {}
     for root in docs.values():
@@ -189,7 +201,7 @@ def check_epub(book: Anthology, path: Path, label: str = "the EPUB") -> list[Los
             losses.append(Loss(piece.source_path, 1, f"{label} lacks the piece “{piece.title}”"))
             continue
         root = section.getroottree().getroot()
-        body = root.find(f"{{{XHTML}}}body")
+        body = next((el for el in root if _local(el) == "body"), None)
         found = tokens(text_of(body if body is not None else root, lambda el: _is_noteref(el) or _is_note(el)))
         m = match(words.tokens, found, 0, window=len(found) + 1)
         if m.missing:
@@ -221,7 +233,7 @@ def _marks(piece: Piece, ids: dict, label: str) -> list[Loss]:
     for q in piece.quotations:
         el = ids.get(q.anchor)
         if q.kind == "epigraph":
-            ok = el is not None and "epigraph" in (el.get(EPUB_TYPE) or "").split()
+            ok = el is not None and ("epigraph" in (el.get(EPUB_TYPE) or "").split() or el.get("role") == "doc-epigraph")
         elif q.kind == "blockquote" and (q.author or q.work):
             ok = el is not None and _local(el) == "blockquote" and (
                 "attributed" in _classes(el) or el.find(f".//{{{XHTML}}}footer") is not None)
