@@ -44,6 +44,8 @@ def describe(kind: str, path: Path) -> Download:
     """A written edition as the download page lists it: `kind` is the build's key for it
     (pdf, pdf:large-print, screen, epub, kepub, cover)."""
     base, _, edition = kind.partition(":")
+    if kind == "pdf:screen":  # the build's key for the screen PDF
+        base, edition = "screen", ""
     media_type, title, note = KINDS[base]
     if edition:
         title = f"{title} ({edition})"

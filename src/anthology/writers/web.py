@@ -88,7 +88,7 @@ class WebWriter(EpubWriter):
                            content=body, canonical=self.base + doc.file_name, previous=previous, next=following,
                            description=self.description(doc), og=self.open_graph(doc),
                            jsonld=self.json_ld() if doc.kind in ("home", "download") else "",
-                           download=self.href("download"), base=self.base)
+                           download=self.href("download"), base=self.base, icon=THUMBNAIL)
         try:
             etree.fromstring(page.encode("utf-8"))
         except etree.XMLSyntaxError as exc:
