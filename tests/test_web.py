@@ -315,3 +315,24 @@ def test_a_generated_40_piece_book(tmp_path):
     assert broken_links(site) == []
     assert fidelity.check_web(result.book, site) == []
     assert audit(site, tmp_path / "profile") == []
+
+
+def test_serve_shows_the_web_edition_and_its_edits(make_manuscript):
+    import time
+
+    from anthology.preview import Preview
+    from test_serve import get
+
+    root = make_manuscript(SITE_BOOK)
+    with Preview(root, port=0) as preview:
+        status, home = get(preview, "/web/")
+        assert status == 200 and b'href="a.html"' in home and b"/version" in home
+        status, page = get(preview, "/web/a.html")
+        assert status == 200 and b"Its only paragraph." in page
+        assert get(preview, "/web/styles/book.css")[0] == 200 and get(preview, "/web/cover.png")[0] == 200
+        assert get(preview, "/web/../anthology.yml")[0] == 404 and get(preview, "/web/nothing.html")[0] == 404
+        (root / "a.md").write_text(SITE_BOOK["a.md"].replace("Its only paragraph.", "An edited paragraph."))
+        deadline = time.monotonic() + 10
+        while preview.version < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert b"An edited paragraph." in get(preview, "/web/a.html")[1]
