@@ -5,17 +5,19 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import pikepdf
 
-# Each edition's media type (OPDS acquisition links) and what a reader should know of it.
+# Each edition's media type (OPDS acquisition links), format, and its name and note as labels
+# (labels.MESSAGES) in the book's language.
 KINDS = {
-    "epub": ("application/epub+zip", "EPUB 3", "For e-readers and reading apps: reflowable, with the print "
-                                               "edition's page numbers."),
-    "kepub": ("application/kepub+zip", "Kobo EPUB", "The EPUB prepared for Kobo e-readers."),
-    "pdf": ("application/pdf", "Print PDF", "The print edition as sent to the printer: PDF/X, with bleed."),
-    "screen": ("application/pdf", "Screen PDF", "The print layout for reading on screen, tagged, without bleed."),
-    "cover": ("application/pdf", "Cover", "The print edition's full-wrap cover: back, spine and front."),
+    "pdf": ("application/pdf", "PDF/X", "Print edition", "As sent to the printer, with bleed."),
+    "screen": ("application/pdf", "PDF", "Screen edition", "For reading on screen."),
+    "epub": ("application/epub+zip", "EPUB 3", "Ebook",
+             "For e-readers and reading apps, with the print edition's page numbers."),
+    "kepub": ("application/kepub+zip", "Kobo EPUB", "Ebook for %(name)s e-readers", ""),
+    "cover": ("application/pdf", "PDF/X", "Cover", "Back, spine and front, for the printer."),
 }
 
 
@@ -26,6 +28,7 @@ class Download:
     kind: str
     name: str  # the file's name in the site's downloads/ folder
     media_type: str
+    format: str
     title: str
     note: str
     size: int
@@ -40,13 +43,15 @@ class Download:
         return f"{self.size / 1000 / 1000:.1f} MB"
 
 
-def describe(kind: str, path: Path) -> Download:
+def describe(kind: str, path: Path, label: Callable[..., str]) -> Download:
     """A written edition as the download page lists it: `kind` is the build's key for it
-    (pdf, pdf:large-print, screen, epub, kepub, cover)."""
+    (pdf, pdf:large-print, pdf:screen, epub, kepub, cover); `label` words its name and note in
+    the book's language (labels.Labels.text)."""
     base, _, edition = kind.partition(":")
     if kind == "pdf:screen":  # the build's key for the screen PDF
         base, edition = "screen", ""
-    media_type, title, note = KINDS[base]
+    media_type, form, title, note = KINDS[base]
+    title = label(title, name="Kobo") if base == "kepub" else label(title)
     if edition:
         title = f"{title} ({edition})"
     with open(path, "rb") as handle:
@@ -55,4 +60,5 @@ def describe(kind: str, path: Path) -> Download:
     if media_type == "application/pdf":
         with pikepdf.open(path) as pdf:
             pages = len(pdf.pages)
-    return Download(kind, path.name, media_type, title, note, path.stat().st_size, pages, sha256)
+    return Download(kind, path.name, media_type, form, title, label(note) if note else "", path.stat().st_size,
+                    pages, sha256)

@@ -200,7 +200,7 @@ class WebWriter(EpubWriter):
     def files(self) -> dict[str, bytes]:
         """Every file of the site but the downloads, by its path in the site."""
         covers = self.cover_files()
-        self.downloads = [describe(kind, path) for kind, path in self.editions.items()]
+        self.downloads = [describe(kind, path, self.translate.text) for kind, path in self.editions.items()]
         pages = self.contents()
         files = {doc.file_name: html5(pages[doc.uid]) for doc in self.docs}
         files[STYLESHEET] = self.stylesheet()
