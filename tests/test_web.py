@@ -336,3 +336,25 @@ def test_serve_shows_the_web_edition_and_its_edits(make_manuscript):
         while preview.version < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert b"An edited paragraph." in get(preview, "/web/a.html")[1]
+
+
+def test_a_rebuild_is_up_to_date_until_a_file_of_the_site_changes(make_manuscript, tmp_path):
+    from click.testing import CliRunner
+
+    from anthology.cli import main
+
+    root = make_manuscript(SITE_BOOK)
+    out = tmp_path / "out"
+
+    def run():
+        result = CliRunner().invoke(main, ["build", str(root), "--out", str(out), "--format", "web"])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert not run().startswith("up to date")
+    again = run()
+    assert again.startswith("up to date:") and "web-book-web/index.html" in again and "a.html" not in again
+    page = out / "web-book-web" / "a.html"
+    page.write_text(page.read_text().replace("Its only paragraph.", "Touched."))
+    assert not run().startswith("up to date")
+    assert "Its only paragraph." in page.read_text()
