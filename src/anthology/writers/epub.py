@@ -66,6 +66,7 @@ class EpubWriter(Writer):
     name = "epub"
     suffix = ".epub"
     label = "EPUB"  # the edition as messages name it
+    styles = "epub"  # its stylesheet layers (theme.LAYERS), the Kobo edition's too
     svg_fallbacks = True  # a PNG beside each SVG figure, for reading systems without SVG
 
     def __init__(self, book, diags: Diagnostics | None = None, printed: PrintPages | None = None):
@@ -206,7 +207,7 @@ class EpubWriter(Writer):
         stands for the manuscript's styles/ folder, so its relative URLs hold as written."""
         sandbox, parts = Sandbox([self.book.root, theme.STYLES_DIR]), []
         own = Sandbox([self.book.root])
-        for path in theme.stylesheets(self.name, self.book.stylesheets):
+        for path in theme.stylesheets(self.styles, self.book.stylesheets):
             try:
                 text = sandbox.read(path)
             except RefusedResource as exc:

@@ -42,6 +42,7 @@ class WebWriter(EpubWriter):
     name = "web"
     suffix = "-web"
     label = "web edition"
+    styles = "web"
     svg_fallbacks = False  # browsers draw SVG
 
     def __init__(self, book, diags: Diagnostics | None = None, printed: PrintPages | None = None,
