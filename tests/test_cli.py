@@ -24,12 +24,12 @@ def test_version_and_help_on_every_command():
         assert run(command, "--help").exit_code == 0
 
 
-def test_build_writes_both_editions(minimal, tmp_path):
+def test_build_writes_every_edition(minimal, tmp_path):
     out = tmp_path / "out"
     result = run("build", minimal, "--out", out)
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
-        "a-small-book-screen.pdf", "a-small-book.epub", "a-small-book.pdf"]
+        "a-small-book-screen.pdf", "a-small-book-web", "a-small-book.epub", "a-small-book.pdf"]
     assert "1 pieces" in result.output or "1 piece" in result.output
 
 

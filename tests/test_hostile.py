@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import socket
 import zipfile
 from pathlib import Path
@@ -174,6 +175,16 @@ def test_nothing_refused_reaches_either_edition_and_no_connection_is_made(hostil
     for bad in (MARKER, passwd, b"<script", b"onload", b"onerror", b"onclick", b"javascript:", b"<iframe",
                 b"<object", b"<form", b"@import", b"example.org", b"secret.txt", b'id="dup"', b"sideways", b"Mallory\n---"):
         assert bad not in blob, bad
+    site = result.outputs["web"].parent  # the web edition: its own files (downloads/ are the editions above)
+    files = [p for p in site.rglob("*") if p.is_file() and "downloads" not in p.relative_to(site).parts]
+    assert "images/fine.png" in {p.relative_to(site).as_posix() for p in files}
+    assert not any(p.name.endswith((".svg", ".md", "link.png", "corrupt.png", "enormous.png", "mislabelled.png"))
+                   for p in files)
+    web = re.sub(rb'<script type="application/ld\+json">.*?</script>', b"", b"".join(p.read_bytes() for p in files),
+                 flags=re.S)
+    for bad in (MARKER, passwd, b"<script", b"onload", b"onerror", b"onclick", b"javascript:", b"<iframe",
+                b"<object", b"<form", b"@import", b"example.org", b"secret.txt", b'id="dup"', b"sideways", b"Mallory\n---"):
+        assert bad not in web, bad
     for key in ("pdf", "pdf:screen"):
         with pikepdf.open(result.outputs[key]) as pdf:
             streams = b"".join(obj.read_bytes() for obj in pdf.objects if isinstance(obj, pikepdf.Stream))

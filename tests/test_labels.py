@@ -9,6 +9,7 @@ import zipfile
 
 import pytest
 from babel.messages.pofile import read_po
+from lxml import html as lhtml
 
 from anthology.commands.build import build
 from anthology.errors import ManuscriptError
@@ -60,7 +61,9 @@ TEXT = {
 ENGLISH = re.compile(r"\b(Contents|Notes|Back to the text|Edited by|Published by|Copyright|First published|"
                      r"Typeset with|Part \d|Landmarks|Print page numbers|Cover|Title Page|Index of Quotations|"
                      r"Works Cited|Contributors|Image Credits|Work not named|epigraph in|quoted in|Translated by|"
-                     r"Anonymous|ebook)\b")
+                     r"Anonymous|ebook|Skip to the text|Download|Previous|Next|Edition|Format|Size|Pages|Feeds|"
+                     r"the catalogue|the pieces|Print edition|Screen edition|Ebook|As sent to the printer|"
+                     r"For reading on screen|For e-readers|Back, spine)\b")
 
 
 @pytest.mark.parametrize("language", LANGUAGES[1:])
@@ -119,12 +122,15 @@ def test_no_english_label_in_another_languages_book(language, make_manuscript, t
     text = TEXT[language]
     root = make_manuscript({"anthology.yml": BOOK.format(title=text["title"], language=language, part=text["part"]),
                             "one.md": PIECE.format(**text)})
-    result = build(root, tmp_path / "out", ("pdf", "epub"))
+    result = build(root, tmp_path / "out", ("pdf", "epub", "web"))
     pdf = subprocess.run(["pdftotext", str(result.outputs["pdf"]), "-"], capture_output=True, text=True).stdout
     pdf = re.sub("[\u202a-\u202e]", "", pdf)  # pdftotext's direction marks
     labels = Labels(language)
     epub = re.sub(r"<[^>]*>", " ", epub_text(result.outputs["epub"]))
-    for found in (pdf, epub):
+    web = " ".join(lhtml.parse(str(page)).getroot().xpath("string(/html)")
+                   for page in result.outputs["web"].parent.glob("*.html"))
+    assert labels.text("Download") in web and labels.text("Print edition") in web
+    for found in (pdf, epub, web):
         assert not ENGLISH.findall(found), ENGLISH.findall(found)
     # pdftotext gives Arabic's lam-alef ligature back in visual order: the labels are looked for
     # in the PDF's text where extraction keeps them whole

@@ -16,7 +16,7 @@ def test_summary_names_editions_pages_words_warnings_and_time(minimal, tmp_path)
     result = CliRunner().invoke(main, ["build", str(minimal), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     summary = result.stdout.strip().splitlines()[-1]
-    assert summary.startswith("3 editions, ") and ", 1 piece, 3 words, 0 warnings in " in summary
+    assert summary.startswith("4 editions, ") and ", 1 piece, 3 words, 0 warnings in " in summary
     assert summary.endswith(" s")
 
 

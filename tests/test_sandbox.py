@@ -149,6 +149,10 @@ def test_template_output_passes_the_raw_html_allowlist_in_every_edition(tmp_path
             streams = b"".join(obj.read_bytes() for obj in pdf.objects if isinstance(obj, pikepdf.Stream))
         for bad in (b"javascript", b"JavaScript", b"tpl-"):
             assert bad not in text and bad not in streams, (key, bad)
+    web = b"".join(p.read_bytes() for p in result.outputs["web"].parent.glob("*.html"))
+    assert b"A first paragraph" in web and b"https://example.org/ok" in web
+    for bad in BAD:
+        assert bad not in web, ("web", bad)
     with Preview(root, port=0) as preview:
         page = preview.page
     assert b"A first paragraph" in page

@@ -7,6 +7,7 @@ import fcntl
 import glob
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Callable
@@ -42,14 +43,53 @@ def atomic_path(target: Path):
             os.unlink(tmp)
 
 
+@contextlib.contextmanager
+def atomic_dir(target: Path):
+    """Yield a temporary folder beside `target`; on success, put it in the target's place.
+
+    A folder cannot be renamed over a full one, so the previous folder is first renamed aside
+    (a `.name.<pid>.old.tmp` that the next build removes if this one is killed just then), the
+    new one renamed into place, and the old one removed: readers see one whole site or the other.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(target)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # as an ordinary new folder, not mkdtemp's owner-only mode
+    try:
+        yield tmp
+        old = target.parent / f".{target.name}.{os.getpid()}.old.tmp"
+        _remove(old)
+        if target.is_dir() and not target.is_symlink():
+            os.rename(target, old)
+        os.replace(tmp, target)
+        _remove(old)
+    except OSError as exc:
+        if exc.filename is None or str(exc.filename).startswith(str(tmp)):
+            exc.filename = str(target)
+        raise
+    finally:
+        _remove(tmp)
+
+
+def _remove(path: Path) -> None:
+    """Remove a leftover file or folder, if it is there."""
+    with contextlib.suppress(FileNotFoundError):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+
 def remove_stale_temps(target: Path) -> None:
-    """Delete the temporary files of `target` left by builds that were killed."""
+    """Delete the temporary files (or folders) of `target` left by builds that were killed."""
     pattern = re.compile(re.escape(f".{target.name}.") + r"(\d+)\.[^.]+\.tmp")
     for leftover in target.parent.glob(glob.escape(f".{target.name}.") + "*.tmp"):
         found = pattern.fullmatch(leftover.name)
         if found and not process_alive(int(found.group(1))):
-            with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
+            _remove(leftover)
 
 
 TEMP = re.compile(r"\..+\.(\d+)\.[^.]+\.tmp")  # as atomic_path names them
@@ -66,9 +106,8 @@ def sweep_temps(out_dir: Path) -> list[Path]:
     for leftover in found:
         match = TEMP.fullmatch(leftover.name)
         if match and int(match.group(1)) != os.getpid() and not process_alive(int(match.group(1))):
-            with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
-                removed.append(leftover)
+            _remove(leftover)
+            removed.append(leftover)
     return removed
 
 

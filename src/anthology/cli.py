@@ -64,7 +64,8 @@ def main() -> None:
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("build"),
               show_default=True, help="Folder for the editions.")
 @click.option("--format", "fmt", type=click.Choice(["all", *FORMATS, *EXTRA_FORMATS]), default="all", show_default=True,
-              help="Which edition to build (kepub: the Kobo EPUB, <slug>.kepub.epub, built only when named).")
+              help="Which edition to build (web: the static site <slug>-web/ with its download page and feeds; "
+                   "kepub: the Kobo EPUB, <slug>.kepub.epub, built only when named).")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
 @click.option("--verbose", "-v", is_flag=True, help="Print every stage, with WeasyPrint's steps and warnings.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
@@ -77,9 +78,10 @@ def main() -> None:
 def build(manuscript: Path, out_dir: Path, fmt: str, quiet: bool, verbose: bool, jobs: int | None,
           strict: bool, draft: bool, chunk_timeout: float) -> None:
     """Build MANUSCRIPT (default: the folder holding anthology.yml here or above, else
-    ./manuscript) into OUT: <slug>.pdf (print), <slug>-screen.pdf
-    and <slug>.epub. The EPUB's print page numbers come from the print layout, so building the
-    EPUB alone lays the print edition out without writing it.
+    ./manuscript) into OUT: <slug>.pdf (print), <slug>-screen.pdf, <slug>.epub and the web
+    edition <slug>-web/ (a static site: index.html, a page per piece, download.html, OPDS and
+    Atom feeds). The EPUB's and the web edition's print page numbers come from the print
+    layout, so building either alone lays the print edition out without writing it.
 
     Layouts are cached under OUT/.cache: a rebuild lays out again only the pieces that changed,
     and a rebuild of an unchanged manuscript does nothing."""
@@ -274,11 +276,13 @@ def schema_() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 def serve(manuscript: Path, port: int, host: str) -> None:
     """Preview MANUSCRIPT as one web page, rebuilt and reloaded in the browser whenever a file
-    changes, its latest problems listed at the top (the errors alone when it cannot be loaded)."""
+    changes, its latest problems listed at the top (the errors alone when it cannot be loaded);
+    its web edition, as `build --format web` writes it, under /web/, reloaded the same way."""
     from .commands.serve import serve as run_serve
 
     def started(url: str) -> None:
-        out.print(f"previewing {manuscript} at {url} (Ctrl-C to stop)", soft_wrap=True, markup=False)
+        out.print(f"previewing {manuscript} at {url} and its web edition at {url}web/ (Ctrl-C to stop)",
+                  soft_wrap=True, markup=False)
 
     def built(diags: Diagnostics, seconds: float) -> None:
         out.print(f"rebuilt in {seconds:.2f} s: {len(diags.errors)} errors, {len(diags.warnings)} warnings")

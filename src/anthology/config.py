@@ -86,6 +86,23 @@ class EpubOptions(Strict):
     embed_fonts: bool = Field(False, description="embed the book typeface, subset to the glyphs used")
 
 
+class SiteOptions(Strict):
+    """Options of the web edition."""
+
+    url: str | None = Field(None, description="the address the web edition is published at, such as "
+                            "https://example.org/book/: canonical links and feeds are then absolute")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+            raise ValueError(f"'{value}' is not an http:// or https:// address without a query or fragment, "
+                             "such as https://example.org/book/")
+        return value if value.endswith("/") else value + "/"
+
+
 class PrintEdition(Strict):
     """Options of a print edition; what is left out comes from the printer profile."""
 
@@ -131,6 +148,7 @@ class Config(Strict):
     contents: list[Any]
     editions: dict[str, PrintEdition] = {"print": PrintEdition()}
     epub: EpubOptions = EpubOptions()
+    site: SiteOptions = Field(SiteOptions(), description="the web edition: site.url makes its links absolute")
     direction: Literal["ltr", "rtl"] | None = Field(None, description="the book's writing direction; by default "
                                                     "the language's (rtl for ar, fa, he, ur …)")
     labels: dict[str, Text] = Field({}, description="the book's own wording for generated labels, by their "

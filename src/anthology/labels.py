@@ -44,6 +44,12 @@ MESSAGES = (
     "Work not named", "epigraph in %(title)s", "quoted in %(title)s", "Translated by %(names)s.", "Anonymous",
     "print", "screen", "ebook",
     *SUMMARY.values(),
+    # the web edition's
+    "Skip to the text", "Download", "Download the book", "Previous", "Next", "Previous and next", "Edition",
+    "Format", "Size", "Pages", "Feeds", "the catalogue, for reading apps", "the pieces, to follow new ones",
+    "Print edition", "Screen edition", "Ebook", "Ebook for %(name)s e-readers", "As sent to the printer, with bleed.",
+    "For reading on screen.", "For e-readers and reading apps, with the print edition's page numbers.",
+    "Back, spine and front, for the printer.",
 )
 
 

@@ -1,4 +1,6 @@
-"""The live preview behind `anthology serve`: the whole book as one web page, rebuilt on change.
+"""The live preview behind `anthology serve`: the whole book as one web page, rebuilt on change,
+and the web edition under `/web/` as `build --format web` writes it (without the print page
+numbers and downloads, which need a build), each page reloading itself on change too.
 
 The page is the print edition's own template (print.html.j2) with the screen stylesheets, so
 what an editor reads is what goes to the printer, minus pagination: each piece's notes at its
@@ -34,8 +36,10 @@ from .errors import AnthologyError, Diagnostic, Diagnostics
 from .fetcher import RefusedResource, Sandbox, guess_type
 from .model import Anthology
 from .writers.base import Writer
+from .writers.web import WebWriter
 
 THEME_PREFIX = "/_theme/"
+WEB_PREFIX = "/web/"
 SERVED_TYPES = ("image/", "text/css", "font/")
 SCREEN_CSS = """
 body.print { max-width: 36em; margin: 0 auto; padding: 2em 1.5em 6em; }
@@ -127,6 +131,33 @@ def render_page(root: Path, version: int) -> tuple[bytes, Diagnostics]:
     return lhtml.tostring(doc, encoding="utf-8", doctype="<!DOCTYPE html>"), diags
 
 
+def reloading(page: bytes, version: int) -> bytes:
+    """A page with the script that reloads it when the manuscript changes."""
+    doc = lhtml.document_fromstring(page)
+    doc.find("head").append(lhtml.fragment_fromstring(f'<meta name="anthology-version" content="{version}"/>'))
+    script = lhtml.Element("script")
+    script.text = RELOAD_SCRIPT
+    doc.find("body").append(script)
+    return lhtml.tostring(doc, encoding="utf-8", doctype="<!DOCTYPE html>")
+
+
+def web_files(root: Path) -> dict[str, bytes]:
+    """The web edition's files as a build writes them (no print layout, no downloads), or a
+    page of the errors that stop it."""
+    try:
+        book, diags = inspect(root)
+        if book is not None:
+            return WebWriter(book).files()
+    except AnthologyError as exc:
+        diags = exc.diagnostics
+    except Exception as exc:  # noqa: BLE001 (as render_page: reported, and the watch goes on)
+        diags = Diagnostics()
+        diags.error(root, 0, f"the web edition could not be rendered: {exc.__class__.__name__}: {exc}")
+    page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'/><title>{escape(root.name)}: errors</title>"
+            f"<style>{SCREEN_CSS}</style></head><body>{banner(diags, root, True)}</body></html>")
+    return {"index.html": page.encode("utf-8")}
+
+
 def watched(root: Path):
     """A watchfiles filter: every file of the manuscript except those in hidden folders (a
     build's cache) and editors' swap and backup files."""
@@ -154,10 +185,27 @@ class Handler(BaseHTTPRequestHandler):
             self.send(HTTPStatus.OK, "text/html; charset=utf-8", preview.page)
         elif path == "/version":
             self.send(HTTPStatus.OK, "application/json", json.dumps({"version": preview.version}).encode())
+        elif path == WEB_PREFIX.rstrip("/"):
+            self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+            self.send_header("Location", WEB_PREFIX)
+            self.end_headers()
+        elif path.startswith(WEB_PREFIX):
+            self.web(unquote(path[len(WEB_PREFIX):]) or "index.html")
         elif path.startswith(THEME_PREFIX):
             self.file(Sandbox([theme.STYLES_DIR]), theme.STYLES_DIR / unquote(path[len(THEME_PREFIX):]))
         else:
             self.file(Sandbox([preview.root]), preview.root / unquote(path).lstrip("/"))
+
+    def web(self, name: str) -> None:
+        """A file of the web edition, made from the manuscript as it is now; its pages reload."""
+        version, files = self.server.preview.web()
+        data = files.get(name)
+        if data is None:
+            self.send(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"not found\n")
+        elif name.endswith(".html"):
+            self.send(HTTPStatus.OK, "text/html; charset=utf-8", reloading(data, version))
+        else:
+            self.send(HTTPStatus.OK, guess_type(Path(name)), data)
 
     def file(self, sandbox: Sandbox, path: Path) -> None:
         """Images, stylesheets and fonts the sandbox allows; 404 for anything else."""
@@ -199,6 +247,8 @@ class Preview:
         self.on_build = on_build or (lambda diags, seconds: None)
         self.version = 0
         self.page = b""
+        self.web_lock = threading.Lock()
+        self.web_cache: tuple[int, dict[str, bytes]] = (0, {})
         self.rebuild()
         self.server = PreviewServer((host, port), self)
         self.stopping = threading.Event()
@@ -216,6 +266,15 @@ class Preview:
         page, diags = render_page(self.root, self.version + 1)
         self.page, self.version = page, self.version + 1
         self.on_build(diags, time.perf_counter() - started)
+
+    def web(self) -> tuple[int, dict[str, bytes]]:
+        """The web edition of the current version, made when first asked for (most edits are
+        read in the one-page preview, which must reload at once)."""
+        with self.web_lock:
+            version = self.version
+            if self.web_cache[0] != version:
+                self.web_cache = (version, web_files(self.root))
+            return self.web_cache
 
     def watch(self) -> None:
         """Rebuild whenever a file of the manuscript is added, removed or changed; changes that

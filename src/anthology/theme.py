@@ -45,7 +45,9 @@ LAYERS = {
     "epub": ["base.css", "epub.css"],
     "print": ["base.css", "print.css"],
     "screen": ["base.css", "print.css"],
+    "web": ["base.css", "web.css"],
 }
+OWN_EDITION_SHEETS = ("epub.css", "print.css", "web.css")  # a manuscript's sheet of that name: that edition only
 
 
 class TemplateRefused(TemplateError):
@@ -286,9 +288,9 @@ def _leads_away(url: str | None) -> bool:
 def stylesheets(edition: str, manuscript_styles: tuple[Path, ...] = ()) -> list[Path]:
     """The CSS files of an edition: built-in layers, then the manuscript's own.
 
-    A manuscript's `epub.css` or `print.css` applies to that edition only (`print.css` to the
-    screen PDF too); any other file, `base.css` included, to every edition.
+    A manuscript's `epub.css`, `print.css` or `web.css` applies to that edition only
+    (`print.css` to the screen PDF too); any other file, `base.css` included, to every edition.
     """
     layers = LAYERS[edition]
-    own = [p for p in manuscript_styles if p.name not in ("epub.css", "print.css") or p.name in layers]
+    own = [p for p in manuscript_styles if p.name not in OWN_EDITION_SHEETS or p.name in layers]
     return [STYLES_DIR / name for name in layers] + own

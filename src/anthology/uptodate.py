@@ -7,11 +7,11 @@ import hashlib
 import json
 import os
 import subprocess
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from . import __version__
 
-FORMATS = ("pdf", "screen", "epub")  # what --format all builds
+FORMATS = ("pdf", "screen", "epub", "web")  # what --format all builds
 EXTRA_FORMATS = ("kepub",)  # built when named: the Kobo EPUB
 PACKAGE = Path(__file__).resolve().parent
 STAMP = ".cache/build.json"
@@ -53,24 +53,40 @@ def _file_digest(path: Path) -> str:
 
 
 def is_fresh(out_dir: Path, digest: str) -> list[Path] | None:
-    """The outputs of the last build, if it had the same inputs and its files are untouched.
-    They are named relative to the output folder, which may have moved or been copied since."""
+    """The outputs of the last build, if it had the same inputs and its files are untouched
+    (every file of the web edition's folder). They are named relative to the output folder,
+    which may have moved or been copied since; the folder's files are given as its home page."""
     out_dir = Path(out_dir)
     try:
         stamp = json.loads((out_dir / STAMP).read_text())
         outputs = {out_dir / name: d for name, d in stamp["outputs"].items()
-                   if isinstance(name, str) and Path(name).name == name}
+                   if isinstance(name, str) and _inside(name)}
         if (stamp["inputs"] != digest or len(outputs) != len(stamp["outputs"])
                 or not all(p.is_file() and _file_digest(p) == d for p, d in outputs.items())):
             return None
-        return list(outputs)
+        return [p for p in outputs if p.parent == out_dir or p.name == "index.html" and p.parent.parent == out_dir]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
+def _inside(name: str) -> bool:
+    """A name the stamp may hold: a path relative to the output folder that stays in it."""
+    path = PurePosixPath(name)
+    return bool(name) and not path.is_absolute() and ".." not in path.parts and "\\" not in name
+
+
 def record(out_dir: Path, digest: str, outputs: list[Path]) -> None:
+    """Keep the inputs' digest with each output's; an output inside a folder of its own (the
+    web edition's index.html) stands for every file of that folder."""
     from .atomic import atomic_path
 
-    data = {"inputs": digest, "outputs": {Path(p).name: _file_digest(p) for p in outputs}}
-    with atomic_path(Path(out_dir) / STAMP) as tmp:
+    out_dir = Path(os.path.abspath(out_dir))
+    files: list[Path] = []
+    for output in map(lambda p: Path(os.path.abspath(p)), outputs):
+        if output.parent == out_dir:
+            files.append(output)
+        else:
+            files += [f for f in sorted(output.parent.rglob("*")) if f.is_file()]
+    data = {"inputs": digest, "outputs": {f.relative_to(out_dir).as_posix(): _file_digest(f) for f in files}}
+    with atomic_path(out_dir / STAMP) as tmp:
         tmp.write_text(json.dumps(data, indent=1))

@@ -171,6 +171,19 @@ def check_epub(book: Anthology, path: Path, label: str = "the EPUB") -> list[Los
     attributed quotations marked."""
     with zipfile.ZipFile(path) as z:
         docs = {name: etree.fromstring(z.read(name)) for name in z.namelist() if name.endswith(".xhtml")}
+    return check_documents(book, docs, label, epub_epigraph)
+
+
+def check_web(book: Anthology, folder: Path, label: str = "the web edition") -> list[Loss]:
+    """The web edition as the EPUB: each piece's words on its page (read as browsers read
+    HTML), its notes linked both ways, its epigraphs and attributed quotations marked."""
+    docs = {path.name: lhtml.parse(str(path)).getroot() for path in sorted(Path(folder).glob("*.html"))}
+    return check_documents(book, docs, label, web_epigraph)
+
+
+def check_documents(book: Anthology, docs: dict, label: str, epigraph) -> list[Loss]:
+    """The checks of an edition's documents, parsed (`docs`: root element by file name); an
+    epigraph is marked as `epigraph(element)` says (EPUB: epub:type; the web: its ARIA role)."""
     ids: dict[str, etree._Element] = {}
     calls: dict[str, int] = {}
     for root in docs.values():
@@ -189,7 +202,7 @@ def check_epub(book: Anthology, path: Path, label: str = "the EPUB") -> list[Los
             losses.append(Loss(piece.source_path, 1, f"{label} lacks the piece “{piece.title}”"))
             continue
         root = section.getroottree().getroot()
-        body = root.find(f"{{{XHTML}}}body")
+        body = next((el for el in root if _local(el) == "body"), None)
         found = tokens(text_of(body if body is not None else root, lambda el: _is_noteref(el) or _is_note(el)))
         m = match(words.tokens, found, 0, window=len(found) + 1)
         if m.missing:
@@ -206,7 +219,7 @@ def check_epub(book: Anthology, path: Path, label: str = "the EPUB") -> list[Los
             nm = match(note_words.tokens, tokens(text_of(aside, _is_noteref)), 0, window=10 ** 9)
             if nm.missing:
                 losses.append(_loss(piece, note_words, nm.missing, label, note))
-        losses += _marks(piece, ids, label)
+        losses += _marks(piece, ids, label, epigraph)
     for target in calls:
         if target not in ids:
             losses.append(Loss(book.config_path or book.root, 0, f"{label}: a note reference points to "
@@ -214,14 +227,22 @@ def check_epub(book: Anthology, path: Path, label: str = "the EPUB") -> list[Los
     return losses
 
 
-def _marks(piece: Piece, ids: dict, label: str) -> list[Loss]:
+def epub_epigraph(el) -> bool:
+    return "epigraph" in (el.get(EPUB_TYPE) or "").split()
+
+
+def web_epigraph(el) -> bool:
+    return el.get("role") == "doc-epigraph"
+
+
+def _marks(piece: Piece, ids: dict, label: str, epigraph=epub_epigraph) -> list[Loss]:
     """Every epigraph marked as one, every attributed quotation a block quote with its
     attribution apart."""
     out = []
     for q in piece.quotations:
         el = ids.get(q.anchor)
         if q.kind == "epigraph":
-            ok = el is not None and "epigraph" in (el.get(EPUB_TYPE) or "").split()
+            ok = el is not None and epigraph(el)
         elif q.kind == "blockquote" and (q.author or q.work):
             ok = el is not None and _local(el) == "blockquote" and (
                 "attributed" in _classes(el) or el.find(f".//{{{XHTML}}}footer") is not None)

@@ -36,6 +36,14 @@ def epub(book: Anthology, target: Path, say: Callable[[str], None]) -> Callable[
     return check
 
 
+def web(book: Anthology, target: Path, say: Callable[[str], None]) -> Callable[[Path], None]:
+    """The web edition's words, notes and quotations, page by page, as in the EPUB."""
+    def check(tmp: Path) -> None:
+        say(f"checking {target.name} against the manuscript")
+        fidelity.verdict(fidelity.check_web(book, tmp, target.name), target.name)
+    return check
+
+
 def chain(*checks: Callable[[Path], None] | None) -> Callable[[Path], None]:
     def check(tmp: Path) -> None:
         for each in checks:

@@ -22,8 +22,9 @@ from ..writers.print.edition import PdfWriter
 from ..writers.print.pool import Pool
 from ..uptodate import record
 from ..writers.pdf import ScreenPdfWriter
+from ..writers.web import WebWriter
 
-FORMATS = ("pdf", "screen", "epub")
+FORMATS = ("pdf", "screen", "epub", "web")
 
 
 @dataclass
@@ -143,6 +144,14 @@ def _write(book, diags: Diagnostics, out_dir: Path, formats: tuple[str, ...], sa
     if "kepub" in formats:
         say("writing the Kobo EPUB")
         result.outputs["kepub"] = KepubWriter(book, diags, printed.printed_pages()).write(out_dir)
+    if "web" in formats:
+        say("writing the web edition")
+        editions = dict(result.outputs)
+        cover = out_dir / f"{book.meta.slug}-cover.pdf"
+        if cover.is_file():  # `anthology cover` wrote it
+            editions["cover"] = cover
+        writer = WebWriter(book, diags, printed.printed_pages(), editions)
+        result.outputs["web"] = writer.write(out_dir, checks.web(book, writer.output_path(out_dir), say))
     return result
 
 

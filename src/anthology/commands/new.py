@@ -52,6 +52,8 @@ contents:                           # required: every piece, in reading order
 # epub:                            # options of the EPUB edition
 #   cover: images/cover.jpg         # a cover image; left out, one is drawn from the title
 #   embed_fonts: false              # embed the book typeface in the EPUB
+# site:                            # the web edition (<slug>-web/)
+#   url: https://example.org/book/  # where it is published: canonical links and feeds made absolute
 # fonts:                            # faces before the built-in stack (EB Garamond, then Noto) in the PDFs
 #   default: [EB Garamond 12]       # for the whole book
 #   ar: [Noto Naskh Arabic]         # for text in a language (the book's, or a span's lang)

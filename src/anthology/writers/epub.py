@@ -65,6 +65,9 @@ class EpubWriter(Writer):
 
     name = "epub"
     suffix = ".epub"
+    label = "EPUB"  # the edition as messages name it
+    styles = "epub"  # its stylesheet layers (theme.LAYERS), the Kobo edition's too
+    svg_fallbacks = True  # a PNG beside each SVG figure, for reading systems without SVG
 
     def __init__(self, book, diags: Diagnostics | None = None, printed: PrintPages | None = None):
         """`printed` is where the print edition's pages begin, when the build has laid it out:
@@ -142,21 +145,27 @@ class EpubWriter(Writer):
     def contents(self) -> dict[str, bytes]:
         """Every document of the book, with the print edition's page breaks placed in the text."""
         out = {doc.uid: self.content(doc) for doc in self.docs if doc.kind != "nav"}
-        if self.printed is not None:
-            text_docs = [d for d in self.docs if d.kind in ("piece", "part")]
-            owner = {}
-            for doc in text_docs:
-                for element_id in etree.fromstring(out[doc.uid]).xpath("//@id"):
-                    owner[str(element_id)] = doc.file_name
-            self.page_map = PageMap.from_starts(self.printed.starts, set(owner), self.printed.total)
-            self.page_map.shown = functools.partial(digits, language=self.book.meta.language)
-            for doc in text_docs:
-                out[doc.uid] = self.page_map.insert_markers(out[doc.uid], doc is text_docs[-1])
-            for start, element_id, _ in self.page_map.resolved():
-                self.page_files[start.label] = owner[element_id] if element_id else text_docs[-1].file_name
+        self.mark_pages(out)
         nav = next(d for d in self.docs if d.kind == "nav")
         out[nav.uid] = self.content(nav)
         return out
+
+    def mark_pages(self, out: dict[str, bytes]) -> None:
+        """Place the print edition's page-break markers in the documents of parts and pieces
+        (`out`, by uid), when the build laid it out; `page_files` then says where each page is."""
+        if self.printed is None:
+            return
+        text_docs = [d for d in self.docs if d.kind in ("piece", "part")]
+        owner = {}
+        for doc in text_docs:
+            for element_id in etree.fromstring(out[doc.uid]).xpath("//@id"):
+                owner[str(element_id)] = doc.file_name
+        self.page_map = PageMap.from_starts(self.printed.starts, set(owner), self.printed.total)
+        self.page_map.shown = functools.partial(digits, language=self.book.meta.language)
+        for doc in text_docs:
+            out[doc.uid] = self.page_map.insert_markers(out[doc.uid], doc is text_docs[-1])
+        for start, element_id, _ in self.page_map.resolved():
+            self.page_files[start.label] = owner[element_id] if element_id else text_docs[-1].file_name
 
     def page_list(self) -> list[dict]:
         if self.page_map is None:
@@ -198,7 +207,7 @@ class EpubWriter(Writer):
         stands for the manuscript's styles/ folder, so its relative URLs hold as written."""
         sandbox, parts = Sandbox([self.book.root, theme.STYLES_DIR]), []
         own = Sandbox([self.book.root])
-        for path in theme.stylesheets("epub", self.book.stylesheets):
+        for path in theme.stylesheets(self.styles, self.book.stylesheets):
             try:
                 text = sandbox.read(path)
             except RefusedResource as exc:
@@ -207,7 +216,7 @@ class EpubWriter(Writer):
             if path in self.book.stylesheets:
                 kept, dropped = clean_css(text.decode("utf-8"), lambda url: self._resource(own, url))
                 for line, message in dropped:
-                    self.diags.warning(path, line, f"left out of the EPUB: {message}")
+                    self.diags.warning(path, line, f"left out of the {self.label}: {message}")
                 text = kept.encode("utf-8")
             parts.append(text)
         css = b"\n".join(parts)
@@ -275,7 +284,7 @@ class EpubWriter(Writer):
                     continue
                 uid = "img-" + "".join(c if c.isalnum() else "-" for c in fig.src)
                 items.append(epub.EpubItem(uid=uid, file_name=fig.src, media_type=guess_type(Path(fig.src)), content=data))
-                if fig.src.lower().endswith(".svg"):
+                if self.svg_fallbacks and fig.src.lower().endswith(".svg"):
                     try:
                         png = svg_png(data)
                     except RenderError as exc:
