@@ -41,15 +41,15 @@ def short(n: int = 3) -> tuple[list[str], float]:
 
 
 def build_pdf(path, pages: list[list[tuple[list[str], float]]], openings: set[int]) -> None:
-    """Pages of lines, each line (words, space in ems), drawn from the top of the text block, with
+    """Pages of lines, each line (words, space in ems[, indent]), drawn from the top of the text block, with
     a running head above it and a folio under it; bookmarks to the `openings` (0-based)."""
     pdf = pikepdf.new()
     font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
                                                 BaseFont=pikepdf.Name.Courier, Encoding=pikepdf.Name.WinAnsiEncoding))
     for number, lines in enumerate(pages):
         ops = [f"BT /F1 8 Tf 1 0 0 1 {LEFT} 280 Tm (RUNNING HEAD) Tj ET"]
-        for row, (ws, space) in enumerate(lines):
-            x, y = LEFT, TOP - row * PITCH
+        for row, (ws, space, *indent) in enumerate(lines):
+            x, y = LEFT + sum(indent), TOP - row * PITCH
             for w in ws:
                 ops.append(f"BT /F1 {SIZE} Tf 1 0 0 1 {x:.3f} {y} Tm ({w}) Tj ET")
                 x += 0.6 * SIZE * len(w) + space * SIZE
@@ -67,11 +67,11 @@ def build_pdf(path, pages: list[list[tuple[list[str], float]]], openings: set[in
 @pytest.fixture(scope="module")
 def book(tmp_path_factory):
     """Seven pages: 1 opens a piece and has a run of three hyphenated lines, a short break and a
-    hyphen into a paragraph's last line; 2 has two lines over 0.5 em and one of 0.47 em; 3 ends
+    paragraph's last word broken; 2 has two lines over 0.5 em and one of 0.47 em; 3 ends
     three lines short (and its spread with 2 is uneven); 4 and 5 end in a hyphen (5 is a recto:
     a page turn); 6 ends its piece short, 7 opens the next."""
     p1 = [tight("epsi-"), tight("kappa-"), tight("lambda-"), tight(), tight("vwxab-"), tight(),
-          tight(), tight("sigma-"), short(), tight(), tight(), tight()]
+          tight(), tight("sigma-"), (["tail."], 0.25), (words(9, 40), 0.3, 12.0), tight(), tight()]
     p1[5] = justified(["ab"] + words(9, 43))  # the end of "vwxab-ab": two letters after the break
     p2 = [justified(words(7, 44)), justified(words(7, 44)), justified(words(10, 43)), *[tight()] * 9]
     p3 = [tight()] * (FULL - 3)

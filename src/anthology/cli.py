@@ -350,7 +350,7 @@ def typography_report(pdf: Path, fmt: str) -> None:
         table.add_row(label, value, goal, "[green]met[/green]" if met else "[red]not met[/red]")
     table.add_section()
     table.add_row("hyphens at a page's foot (recto and verso)", str(report.page_end_hyphens), "", "")
-    table.add_row("hyphens into a paragraph's last line", str(report.last_line_hyphens), "", "")
+    table.add_row("a paragraph's last word broken", str(report.last_line_hyphens), "", "")
     table.add_row("lines with word spaces > 0.4 em", str(report.loose_04), "", "")
     table.add_row("widest word space", f"{report.widest_space:.2f} em", "", "")
     out.print(table)

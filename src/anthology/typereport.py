@@ -84,7 +84,7 @@ class TypographyReport:
     page_end_hyphens: int
     recto_foot_hyphens: int  # a page turn: the reader turns the leaf in mid-word
     short_breaks: int  # fewer than three letters before or after the engine's hyphen
-    last_line_hyphens: int  # a paragraph's last line starts with the end of a broken word
+    last_line_hyphens: int  # a paragraph's last word broken: its last line is the word's tail alone
     loose_04: int  # body lines whose word spaces are wider than 0.4 em
     loose_05: int  # … than 0.5 em
     widest_space: float
@@ -252,6 +252,17 @@ def _openings(pdf: Path) -> set[int]:
     return found
 
 
+def _ends_paragraph(line: Line, flat: list[tuple[Line, bool]], pitch: float) -> bool:
+    """Whether a short line is its paragraph's last: the next line is indented, further down
+    than the next line would be, or on another page."""
+    at = next(i for i, (ln, _) in enumerate(flat) if ln is line)
+    if at + 1 == len(flat):
+        return True
+    following = flat[at + 1][0]
+    return (following.page != line.page or following.x0 > line.x0 + 0.5 * line.size
+            or line.y0 - following.y0 > 1.3 * pitch)
+
+
 def measure(pdf: Path) -> TypographyReport:
     """The typography report of `pdf` (see the module)."""
     pages = read_pages(pdf)
@@ -299,7 +310,7 @@ def measure(pdf: Path) -> TypographyReport:
             if ln.page % 2 == 0:
                 recto_foot += 1
                 examples["recto foot"].append(f"p. {ln.page + 1}: …{ln.text[-30:]}")
-        if nxt is not None and not nxt_full:
+        if nxt is not None and not nxt_full and len(nxt.text.split()) == 1 and _ends_paragraph(nxt, flat, pitch):
             last_line += 1
         if ln.hyphen in engine:
             before = re.search(r"(\w*)\W?$", ln.text).group(1)
