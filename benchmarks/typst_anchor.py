@@ -2,7 +2,7 @@
 
 pandoc (PyPI's pypandoc-binary) turns each piece's Markdown into Typst markup under a level-1
 heading with its title; a preamble gives Typst the print edition's page (6 × 9 in, the theme's
-margins), type (the 12-point cut at 11.5/15 pt, American hyphenation, justified) and each piece
+margins), type (the 12-point cut at 11/14.5 pt, American hyphenation, justified) and each piece
 opening on a recto; PyPI's `typst` compiles it. Bench-only: neither is a dependency of Anthology.
 """
 
@@ -13,11 +13,11 @@ import time
 from pathlib import Path
 
 PREAMBLE = """\
-#set page(width: 6in, height: 9in, margin: (inside: 0.75in, outside: 1.125in, top: 0.72in, bottom: 0.78in),
+#set page(width: 6in, height: 9in, margin: (inside: 0.75in, outside: 0.625in, top: 0.75in, bottom: 0.85in),
           numbering: "1")
-#set text(font: "EB Garamond 12", size: 11.5pt, lang: "en", region: "us", hyphenate: true,
+#set text(font: "EB Garamond 12", size: 11pt, lang: "en", region: "us", hyphenate: true,
           top-edge: 0.8em, bottom-edge: -0.2em)
-#set par(justify: true, leading: 15pt - 11.5pt, spacing: 15pt - 11.5pt, first-line-indent: 1.2em)
+#set par(justify: true, leading: 14.5pt - 11pt, spacing: 14.5pt - 11pt, first-line-indent: 1.2em)
 #show heading.where(level: 1): it => { pagebreak(weak: true, to: "odd"); v(1.2in); text(20pt, weight: "regular", it.body); v(1.6em) }
 #show heading: set text(weight: "regular")
 #show quote: set text(size: 9.8pt)
