@@ -1,5 +1,6 @@
 """`make bench`: the print build against a single-pass render, incremental and no-op rebuilds,
-the EPUB against pandoc, and peak memory, on one generated anthology.
+the EPUB against pandoc, and peak memory, on one generated anthology; then the typography
+report of its print PDF beside that of the same book set by Typst (typst_anchor.py).
 
 Prints a table and writes build/bench.json with the cores, the `--jobs` given and the load
 average, since a speed-up means nothing without them. Sizes: small ≈ 100 pages, book ≈ 1,000,
@@ -76,6 +77,31 @@ def pandoc_epub(manuscript: Path, out: Path) -> float:
     return time.perf_counter() - started
 
 
+def side_by_side(ours: Path, manuscript: Path, work: Path) -> dict:
+    """The typography reports of our PDF and of Typst's, with Typst's times."""
+    from anthology.typereport import measure
+    from typst_anchor import typeset
+
+    (work / "typst").mkdir()
+    theirs, pandoc_seconds, typst_seconds = typeset(manuscript, work / "typst")
+    reports = {"anthology": measure(ours), "typst": measure(theirs)}
+    return {"pandoc_to_typst_seconds": round(pandoc_seconds, 2), "typst_seconds": round(typst_seconds, 2),
+            **{name: {"pages": r.pages, "body_face": r.body_face, "chars_per_line": r.chars_per_line,
+                      "goals": [[label, value, goal, met] for label, value, goal, met in r.goals()]}
+               for name, r in reports.items()}}
+
+
+def print_typography(typography: dict) -> None:
+    ours, theirs = typography["anthology"], typography["typst"]
+    print(f"\ntypography (Typst: pandoc {typography['pandoc_to_typst_seconds']} s, "
+          f"layout {typography['typst_seconds']} s)")
+    print(f"{'':48} {'anthology':>24} {'typst':>24}   goal")
+    for key in ("pages", "body_face", "chars_per_line"):
+        print(f"{key:48} {ours[key]!s:>24} {theirs[key]!s:>24}")
+    for (label, value, goal, met), (_, other, _, _) in zip(ours["goals"], theirs["goals"]):
+        print(f"{label:48} {value:>24} {other:>24}   {goal}{'' if met else '  (not met)'}")
+
+
 def edit(path: Path, add_page: bool) -> None:
     text = path.read_text(encoding="utf-8")
     if add_page:
@@ -117,6 +143,7 @@ def main() -> None:
         one_page = run("build", str(ms), "--out", str(out), "--format", "pdf", "--quiet", *jobs)
         epub = run("build", str(ms), "--out", str(out), "--format", "epub", "--quiet")
         pandoc = pandoc_epub(ms, work)
+        typography = side_by_side(ours, ms, work)
         result = {
             "size": args.size, "pieces": pieces, "pages": pages, "cores": len(os.sched_getaffinity(0)),
             "jobs": args.jobs, "load_average_before": round(load_before, 2),
@@ -130,6 +157,7 @@ def main() -> None:
             "epub_seconds": round(epub, 2), "pandoc_seconds": round(pandoc, 2), "epub_ratio": round(epub / pandoc, 2),
             "peak_rss_mb": round(peak, 1), "peak_tree_mb": tree,
             "peak_rss_all_runs_mb": round(max(PEAKS), 1),
+            "typography": typography,
         }
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -137,7 +165,9 @@ def main() -> None:
              "incremental_page_ratio": "<= 0.10", "noop_seconds": "< 1", "epub_ratio": "<= 0.5",
              "peak_rss_mb": f"<= {MEMORY_GOALS[args.size]}", "peak_rss_all_runs_mb": f"<= {MEMORY_GOALS[args.size]}"}
     for key, value in result.items():
-        print(f"{key:26} {value!s:>12}   {goals.get(key, '')}")
+        if key != "typography":
+            print(f"{key:26} {value!s:>12}   {goals.get(key, '')}")
+    print_typography(result["typography"])
     target = ROOT / "build" / "bench.json"
     target.parent.mkdir(exist_ok=True)
     target.write_text(json.dumps(result, indent=2) + "\n")

@@ -298,9 +298,15 @@ def serve(manuscript: Path, port: int, host: str) -> None:
 @MANUSCRIPT
 @click.option("--edition", default="print", show_default=True, help="The print edition to lay out.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def stats(manuscript: Path, edition: str, fmt: str) -> None:
+@click.option("--typography", is_flag=True,
+              help="Measure a built PDF (given in place of the manuscript) as a book designer would: "
+                   "hyphenation, loose lines, short pages, uneven spreads, the body text's font.")
+def stats(manuscript: Path, edition: str, fmt: str, typography: bool) -> None:
     """Words and pages per piece and part, from the print layout, with the total page count
     and the spine width it gives on the edition's paper. Nothing is written."""
+    if typography:
+        typography_report(manuscript, fmt)
+        return
     from .commands.stats import stats as run_stats
     try:
         counted = run_stats(manuscript, edition)
@@ -326,3 +332,36 @@ def stats(manuscript: Path, edition: str, fmt: str) -> None:
     out.print(table)
     out.print(f"spine: {counted.spine_pt / 72:.3f} in ({counted.spine_pt / 72 * 25.4:.1f} mm) "
               f"for {counted.pages} pages on {counted.paper} paper", soft_wrap=True)
+
+
+def typography_report(pdf: Path, fmt: str) -> None:
+    """`stats --typography PDF`: the report and its goals, or its figures as JSON."""
+    from .commands.stats import typography as run_typography
+    try:
+        report = run_typography(pdf)
+    except (AnthologyError, OSError) as exc:
+        fail(exc)
+    if fmt == "json":
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        return
+    out.print(f"{pdf.name}: {report.pages} pages, body text {report.body_face} at {report.body_size:g}/"
+              f"{report.line_pitch:g} pt, {report.chars_per_line:g} characters a full line, "
+              f"{report.lines:,} lines", soft_wrap=True, markup=False)
+    table = Table(title="typography")
+    for column, justify in (("measure", "left"), ("book", "right"), ("goal", "right"), ("", "left")):
+        table.add_column(column, justify=justify)
+    for label, value, goal, met in report.goals():
+        table.add_row(label, value, goal, "[green]met[/green]" if met else "[red]not met[/red]")
+    table.add_section()
+    table.add_row("hyphens at a page's foot (recto and verso)", str(report.page_end_hyphens), "", "")
+    table.add_row("a paragraph's last word broken", str(report.last_line_hyphens), "", "")
+    table.add_row("lines with word spaces > 0.4 em", str(report.loose_04), "", "")
+    table.add_row("widest word space", f"{report.widest_space:.2f} em", "", "")
+    out.print(table)
+    for kind, where in (("short pages", report.short_pages), ("uneven spreads", report.uneven_spreads)):
+        if where:
+            out.print(f"{kind}: " + ", ".join(f"{w[0]}–{w[1]}" if isinstance(w, tuple) else str(w) for w in where),
+                      soft_wrap=True, markup=False)
+    for kind, lines in report.examples.items():
+        if lines:
+            out.print(f"{kind}: " + "; ".join(lines), soft_wrap=True, markup=False)
