@@ -92,6 +92,7 @@ def test_a_cache_of_another_format_is_not_read(manuscript, tmp_path, monkeypatch
     assert page_texts(chunked(manuscript, tmp_path / "new", 2, tmp_path / "cache")) == page_texts(before)
 
 
+@pytest.mark.slow
 def test_incremental_rebuild_matches_a_full_build(manuscript, tmp_path):
     work = tmp_path / "ms"
     shutil.copytree(manuscript, work)

@@ -27,7 +27,7 @@ def words(text: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def book(tmp_path_factory):
-    root = generate(tmp_path_factory.mktemp("gen") / "ms", pieces=24, parts=3, seed=11, words=(700, 2600))
+    root = generate(tmp_path_factory.mktemp("gen") / "ms", pieces=10, parts=2, seed=11, words=(700, 2600))  # ~60 pages
     return build(root, tmp_path_factory.mktemp("out"), ("pdf", "epub"))
 
 
@@ -96,7 +96,7 @@ def misplaced_markers(result) -> tuple[int, list[str]]:
 
 def test_markers_sit_before_the_first_word_of_each_print_page(book):
     checked, wrong = misplaced_markers(book)
-    assert checked > 100
+    assert checked > 40  # of the ~60-page book
     assert not wrong
 
 

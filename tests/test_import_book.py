@@ -115,6 +115,7 @@ def test_an_epub_imports_as_its_source_folder_does(imported, tmp_path):
     assert (again.written / "images/diagram.png").is_file()
 
 
+@pytest.mark.slow
 def test_the_imported_book_builds_with_nothing_lost(imported, tmp_path):
     result = build(imported.written, tmp_path / "out", ("pdf", "epub"))
     assert_epub_valid(result.outputs["epub"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
@@ -12,6 +13,7 @@ from anthology.generator import generate
 from conftest import pdf_text_pages
 
 
+@pytest.mark.slow
 def test_pages_per_piece_match_the_printed_pdf(tmp_path):
     root = generate(tmp_path / "ms", pieces=4, parts=2, seed=3, words=(300, 2500))
     result = CliRunner().invoke(main, ["stats", str(root), "--format", "json"])
